@@ -1,0 +1,27 @@
+#!/usr/bin/env node
+import { Command } from 'commander';
+import { registerAgent } from './commands/agent.js';
+import { registerBench } from './commands/bench.js';
+import { registerDemo } from './commands/demo.js';
+import { registerDetect } from './commands/detect.js';
+import { registerEval } from './commands/eval.js';
+import { registerForecast } from './commands/forecast.js';
+import { registerImport } from './commands/import.js';
+import { registerServer } from './commands/server.js';
+import { VERSION } from './version.js';
+
+const program = new Command('vigil')
+  .description('Vigil: self-hosted monitoring that learns what normal looks like, flags deviations and says why.')
+  .version(VERSION)
+  .showHelpAfterError();
+
+registerServer(program);
+registerAgent(program);
+registerDemo(program);
+registerDetect(program);
+registerForecast(program);
+registerEval(program);
+registerImport(program);
+registerBench(program);
+
+await program.parseAsync(process.argv);

@@ -1,0 +1,10 @@
+/** Shared domain types, errors, configuration and utilities used by every part of Vigil. */
+export * from './clock.js';
+export * from './config.js';
+export * from './config-load.js';
+export * from './duration.js';
+export * from './errors.js';
+export * from './labels.js';
+export * from './logger.js';
+export * from './types.js';
+export * from './worker.js';

@@ -1,0 +1,12 @@
+/** The time-series store: interfaces every implementation satisfies, and the embedded SQLite store. */
+export type {
+  Appender,
+  LatestSample,
+  Querier,
+  SeriesData,
+  SeriesRef,
+  StepAggregation,
+  StepQuery,
+  Storage,
+  StorageStats,
+} from './interface.js';
