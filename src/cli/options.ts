@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { type Config, type Logger, type OptionBinding, VigilError, createLogger, loadConfig } from '../core/index.js';
+import { type Config, createLogger, type Logger, loadConfig, type OptionBinding, VigilError } from '../core/index.js';
 
 /** Option bindings shared by every command: the config file and log level. */
 export const COMMON_BINDINGS: OptionBinding[] = [
@@ -34,7 +34,11 @@ export function configFor(flags: Record<string, unknown>, bindings: readonly Opt
 
 /** The process logger for a command; `toStderr` for commands whose stdout carries data. */
 export function loggerFor(config: Config, toStderr = false): Logger {
-  return createLogger({ level: config.log.level, ...(config.log.pretty === undefined ? {} : { pretty: config.log.pretty }), fd: toStderr ? 2 : 1 });
+  return createLogger({
+    level: config.log.level,
+    ...(config.log.pretty === undefined ? {} : { pretty: config.log.pretty }),
+    fd: toStderr ? 2 : 1,
+  });
 }
 
 /** Prints an error for a failed command and exits non-zero; VigilErrors print their message only. */

@@ -33,7 +33,9 @@ export function registerBench(program: Command): void {
         const log = (line: string) => process.stderr.write(`${line}\n`);
         const result = await mod.run({ json: flags.json === true, quick: flags.quick === true, log });
         if (flags.json) process.stdout.write(`${JSON.stringify(result)}\n`);
-        else for (const [k, v] of Object.entries(result)) process.stdout.write(`${k}: ${typeof v === 'object' ? JSON.stringify(v) : String(v)}\n`);
+        else
+          for (const [k, v] of Object.entries(result))
+            process.stdout.write(`${k}: ${typeof v === 'object' ? JSON.stringify(v) : String(v)}\n`);
         process.exit(0);
       } catch (e) {
         fail(e);

@@ -1,0 +1,45 @@
+#!/usr/bin/env node
+// Builds everything `vigil` runs from: the TypeScript sources (dist/), the standalone agent bundle
+// (dist/agent.js) and the dashboard (web/dist/). Runs on `npm install` (prepare) and before `npm start`.
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const bin = (name) => join(root, 'node_modules', '.bin', name);
+const quiet = process.argv.includes('--quiet');
+
+function step(label, cmd, args) {
+  const t0 = Date.now();
+  if (!quiet) process.stderr.write(`build: ${label}…\n`);
+  const r = spawnSync(cmd, args, { cwd: root, stdio: 'inherit' });
+  if (r.status !== 0) {
+    process.stderr.write(`build: ${label} failed (exit ${r.status ?? r.signal})\n`);
+    process.exit(r.status ?? 1);
+  }
+  if (!quiet) process.stderr.write(`build: ${label} done in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
+}
+
+if (!existsSync(bin('tsc'))) {
+  process.stderr.write('build: dev dependencies are missing; run `npm install` first\n');
+  process.exit(1);
+}
+step('TypeScript', bin('tsc'), ['-p', 'tsconfig.build.json']);
+if (existsSync(join(root, 'src/agent/standalone.ts'))) {
+  step('agent bundle', bin('esbuild'), [
+    'src/agent/standalone.ts',
+    '--bundle',
+    '--platform=node',
+    '--format=esm',
+    '--target=node20',
+    '--minify',
+    '--legal-comments=none',
+    '--banner:js=#!/usr/bin/env node',
+    '--outfile=dist/agent.js',
+    '--log-level=warning',
+  ]);
+}
+if (existsSync(join(root, 'web/vite.config.ts'))) {
+  step('dashboard', bin('vite'), ['build', 'web', '--logLevel', 'warn']);
+}

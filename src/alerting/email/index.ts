@@ -1,0 +1,2 @@
+/** E-mail (SMTP) channel. */
+export { EmailNotifier } from './email-notifier.js';

@@ -1,0 +1,2 @@
+/** Slack incoming-webhook channel. */
+export { SlackNotifier, slackPayload } from './slack-notifier.js';

@@ -1,0 +1,84 @@
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/** One request the receiver got. */
+export interface ReceivedRequest {
+  at: number;
+  method: string;
+  path: string;
+  headers: IncomingHttpHeaders;
+  body: string;
+}
+
+/** A real HTTP server on 127.0.0.1 standing in for Slack or a webhook endpoint in tests and benchmarks. */
+export class HttpReceiver {
+  readonly requests: ReceivedRequest[] = [];
+  /** Status answered to the next requests (consumed first), then `status`. */
+  readonly script: number[] = [];
+  status = 200;
+  /** When true, requests are held open and never answered (a hung receiver). */
+  hang = false;
+  private server: Server | null = null;
+  private waiters: Array<() => void> = [];
+  private readonly held = new Set<() => void>();
+  onRequest: ((r: ReceivedRequest) => void) | null = null;
+
+  /** Starts listening on a random free port; resolves with the base URL. */
+  async start(): Promise<string> {
+    this.server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const r: ReceivedRequest = {
+          at: performance.now(),
+          method: req.method ?? '',
+          path: req.url ?? '',
+          headers: req.headers,
+          body: Buffer.concat(chunks).toString('utf8'),
+        };
+        if (this.hang) {
+          const release = () => res.destroy();
+          this.held.add(release);
+          res.on('close', () => this.held.delete(release));
+          return;
+        }
+        this.requests.push(r);
+        this.onRequest?.(r);
+        const status = this.script.shift() ?? this.status;
+        res.writeHead(status, { 'content-type': 'text/plain' }).end(status < 300 ? 'ok' : 'error');
+        for (const w of this.waiters.splice(0)) w();
+      });
+    });
+    this.server.keepAliveTimeout = 1000;
+    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  }
+
+  /** Requests answered with a 2xx. */
+  accepted(): ReceivedRequest[] {
+    return this.requests;
+  }
+
+  /** Resolves once at least `n` requests were answered (or rejects after `timeoutMs`). */
+  async waitFor(n: number, timeoutMs = 5000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.requests.length < n) {
+      if (Date.now() > deadline) throw new Error(`receiver got ${this.requests.length} requests, expected ${n}`);
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, 50);
+        this.waiters.push(() => {
+          clearTimeout(t);
+          resolve();
+        });
+      });
+    }
+  }
+
+  /** Stops the server, dropping held requests. */
+  async stop(): Promise<void> {
+    for (const release of this.held) release();
+    this.server?.closeAllConnections();
+    await new Promise<void>((resolve) => (this.server === null ? resolve() : this.server.close(() => resolve())));
+    this.server = null;
+  }
+}

@@ -1,0 +1,45 @@
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import type { Logger } from '../core/index.js';
+import type { AuthStore } from './auth/auth-store.js';
+import { registerAuthHook } from './auth/hook.js';
+import { registerErrorHandler } from './errors.js';
+
+/** Options for the bare HTTP app every route is registered on. */
+export interface AppOptions {
+  logger: Logger;
+  auth: AuthStore;
+  /** Largest request body, bytes. */
+  bodyLimit: number;
+  /** TLS certificate and key (PEM contents); plain HTTP when absent. */
+  https?: { cert: Buffer; key: Buffer };
+}
+
+/**
+ * A Fastify instance with Vigil's error format, authentication on every route (scope from `config.auth`)
+ * and security headers; the server adds the parts' routes to it.
+ */
+export function createApp(opts: AppOptions): FastifyInstance {
+  const base: FastifyServerOptions = {
+    loggerInstance: opts.logger,
+    disableRequestLogging: true,
+    bodyLimit: opts.bodyLimit,
+    trustProxy: false,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+  };
+  const app = (opts.https ? Fastify({ ...base, https: opts.https } as FastifyServerOptions) : Fastify(base)) as unknown as FastifyInstance;
+  registerErrorHandler(app);
+  registerAuthHook(app, opts.auth);
+  app.addHook('onSend', async (_req, reply, payload) => {
+    reply.header('X-Content-Type-Options', 'nosniff');
+    reply.header('X-Frame-Options', 'DENY');
+    reply.header('Referrer-Policy', 'no-referrer');
+    reply.header(
+      'Content-Security-Policy',
+      "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; connect-src 'self'; frame-ancestors 'none'",
+    );
+    if (opts.https) reply.header('Strict-Transport-Security', 'max-age=31536000');
+    return payload;
+  });
+  return app;
+}

@@ -1,0 +1,97 @@
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import client from 'prom-client';
+import { type Config, type Logger, packageRoot, silentLogger, VigilError } from '../core/index.js';
+import { IngestPipeline, registerVigilJsonRoutes } from '../ingest/index.js';
+import { openStorage } from '../tsdb/index.js';
+import { createApp } from './app.js';
+import { AuthStore, type Bootstrap } from './auth/auth-store.js';
+import { registerAuthRoutes } from './routes/auth.js';
+import { registerHealthRoutes } from './routes/health.js';
+import { registerStaticRoutes } from './routes/static.js';
+
+/** Options for a whole Vigil server. */
+export interface ServerOptions {
+  config: Config;
+  logger?: Logger;
+  /** Called once with the secrets created on first start (to print them once). */
+  onBootstrap?: (b: Bootstrap) => void;
+}
+
+/** A running server. */
+export interface RunningServer {
+  /** Base URL, e.g. http://127.0.0.1:9470 (with the actual port when 0 was asked for). */
+  url: string;
+  port: number;
+  /** Stops accepting work, flushes everything acknowledged, releases files. Safe to call twice. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts Vigil: the embedded store, the ingest pipeline, authentication, the HTTP API, the dashboard and,
+ * unless disabled, a local agent monitoring this machine through the same ingest path as any other agent.
+ */
+export async function startServer(opts: ServerOptions): Promise<RunningServer> {
+  const { config } = opts;
+  const log = opts.logger ?? silentLogger();
+  const dataDir = config.server.data;
+  mkdirSync(dataDir, { recursive: true });
+
+  const registry = new client.Registry();
+  client.collectDefaultMetrics({ register: registry, prefix: 'vigil_process_' });
+
+  const storage = await openStorage({
+    dir: join(dataDir, 'tsdb'),
+    logger: log.child({ part: 'tsdb' }),
+    registry,
+    outOfOrderWindowMs: config.storage.outOfOrderWindow,
+    retention: config.storage.retention,
+  });
+  const auth = new AuthStore(join(dataDir, 'vigil.db'));
+  const boot = await auth.bootstrap({ adminPassword: config.server.adminPassword, agentKey: config.server.agentKey });
+  if (boot.adminPassword !== undefined || boot.agentKey !== undefined) opts.onBootstrap?.(boot);
+
+  const pipeline = new IngestPipeline({
+    storage,
+    logger: log.child({ part: 'ingest' }),
+    registry,
+    limits: { maxLabels: config.ingest.maxLabels, maxValueLength: config.ingest.maxLabelValueLength },
+    maxQueuedSamples: config.ingest.maxQueuedSamples,
+    maxSamplesPerRequest: config.ingest.maxSamplesPerRequest,
+  });
+
+  let https: { cert: Buffer; key: Buffer } | undefined;
+  if (config.server.tlsCert || config.server.tlsKey) {
+    if (!config.server.tlsCert || !config.server.tlsKey)
+      throw new VigilError('CONFIG_INVALID', 'invalid config: server.tlsCert and server.tlsKey go together');
+    https = { cert: readFileSync(config.server.tlsCert), key: readFileSync(config.server.tlsKey) };
+  }
+  const app = createApp({ logger: log.child({ part: 'api' }), auth, bodyLimit: config.server.bodyLimit, ...(https ? { https } : {}) });
+  let ready = false;
+  registerHealthRoutes(app, { registry, ready: () => ready });
+  registerAuthRoutes(app, { store: auth, sessionTtlMs: 7 * 86_400_000, secureCookies: https !== undefined });
+  registerVigilJsonRoutes(app, { pipeline, bodyLimit: config.server.bodyLimit });
+  const root = packageRoot();
+  registerStaticRoutes(app, { webDir: join(root, 'web', 'dist'), agentBundle: join(root, 'dist', 'agent.js') });
+
+  await app.listen({ host: config.server.host, port: config.server.port });
+  const addr = app.server.address();
+  const port = typeof addr === 'object' && addr !== null ? addr.port : config.server.port;
+  const hostForUrl = config.server.host.includes(':') ? `[${config.server.host}]` : config.server.host;
+  const url = `${https ? 'https' : 'http'}://${hostForUrl}:${port}`;
+  ready = true;
+  log.info({ url, data: dataDir }, 'vigil server listening');
+
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> => {
+    closing ??= (async () => {
+      ready = false;
+      await app.close();
+      await storage.close();
+      auth.close();
+      log.info('vigil server stopped');
+    })();
+    return closing;
+  };
+  return { url, port, close };
+}

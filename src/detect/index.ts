@@ -1,0 +1,6 @@
+/** Streaming anomaly detection: per-series models, calibration, NAB evaluation and the detection engine. */
+export * from './model.js';
+export * from './nab/dataset.js';
+export * from './nab/evaluate.js';
+export * from './nab/isolation-forest.js';
+export * from './nab/scoring.js';

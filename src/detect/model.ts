@@ -1,0 +1,524 @@
+import type { Labels, Severity } from '../core/index.js';
+
+/** What a series measures, as far as detection cares: counters are scored on their rate and resets are ignored. */
+export type SeriesKind = 'gauge' | 'counter';
+
+/** Infers the kind of a series from its labels: Prometheus counter names (`*_total`, `*_count`, `*_sum`, `*_bucket`). */
+export function inferKind(labels: Labels | undefined): SeriesKind {
+  const name = labels?.__name__ ?? '';
+  return /_(total|count|sum|bucket)$/.test(name) ? 'counter' : 'gauge';
+}
+
+/** Detector names that may appear in a result's `detectors`. */
+export type DetectorName = 'spike' | 'dip' | 'level_shift' | 'trend' | 'seasonal' | 'novel' | 'flatline';
+
+/** Tunable settings of the per-series detector; the defaults are the production defaults (used by `vigil detect` and `vigil eval nab`). */
+export interface DetectorSettings {
+  /** Time a series must be observed before it may page (ms). */
+  learningMs: number;
+  /** Samples a series must have before it may page. */
+  learningSamples: number;
+  /** Score at or above which a sample is a warning. */
+  warningScore: number;
+  /** Score at or above which a sample is critical. */
+  criticalScore: number;
+  /** Smoothing of the local level (per sample). */
+  levelAlpha: number;
+  /** Smoothing of the scale estimates (per sample). */
+  scaleAlpha: number;
+  /** Time constant of the slow base level under the seasonal models (ms). */
+  baseTauMs: number;
+  /** Time constant of the per-model prediction errors used to choose a model (ms). */
+  selectTauMs: number;
+  /** Weight of one day's visits in a seasonal bin. */
+  seasonalAlpha: number;
+  /** CUSUM allowance in scale units. */
+  cusumK: number;
+  /** Upper quantile above which the tail of raw surprises is modelled as exponential. */
+  tailQuantile: number;
+  /** -log10 of the tail probability that maps to score 1. */
+  scoreDecades: number;
+  /** Samples after an alert-level score during which only a stronger surprise scores high again. */
+  refractorySamples: number;
+  /** Score at or above which a sample opens an episode (and the refractory period). */
+  episodeScore: number;
+}
+
+/** Production defaults of the per-series detector. */
+export const DEFAULT_DETECTOR_SETTINGS: Readonly<DetectorSettings> = Object.freeze({
+  learningMs: 24 * 3600_000,
+  learningSamples: 60,
+  warningScore: 0.75,
+  criticalScore: 0.9,
+  levelAlpha: 0.1,
+  scaleAlpha: 0.02,
+  baseTauMs: 24 * 3600_000,
+  selectTauMs: 2 * 24 * 3600_000,
+  seasonalAlpha: 0.15,
+  cusumK: 0.5,
+  tailQuantile: 0.98,
+  scoreDecades: 7,
+  refractorySamples: 60,
+  episodeScore: 0.5,
+});
+
+const DAY_MS = 24 * 3600_000;
+const DAY_BINS = 48;
+const BIN_MS = DAY_MS / DAY_BINS;
+const MODEL_FLAT = 0;
+const MODEL_DAILY = 1;
+const MODEL_WEEKLY = 2;
+const MAX_FEEDBACK = 16;
+/** Samples used only to learn the level and scale before anything is scored. */
+const WARMUP = 30;
+
+/** One feedback entry kept in a model's state. */
+export interface FeedbackEntry {
+  start: number;
+  end: number;
+  kind: 'expected' | 'anomaly';
+}
+
+/** The complete state of one series' detector, as plain JSON-serialisable data. */
+export interface SeriesModelState {
+  version: 1;
+  kind: SeriesKind;
+  n: number;
+  firstT: number;
+  lastT: number;
+  /** Last raw value (for counters: the counter, not the rate). */
+  lastRaw: number;
+  /** Last value the detector saw (for counters: the rate). */
+  lastV: number;
+  step: number;
+  level: number;
+  levelMad: number;
+  base: number;
+  /** Daily profile: offsets from base and mean absolute deviations, DAY_BINS each; NaN = not seen yet. */
+  dayOff: number[];
+  dayMad: number[];
+  /** Day-of-week offsets on top of the daily profile. */
+  dowOff: number[];
+  /** Smoothed absolute prediction error of the flat, daily and weekly models. */
+  err: number[];
+  model: number;
+  min: number;
+  max: number;
+  cusumPos: number;
+  cusumNeg: number;
+  cusumLen: number;
+  fastResid: number;
+  run: number;
+  maxRun: number;
+  pZero: number;
+  /** Peaks-over-threshold calibration of the spike and CUSUM detectors: upper quantile and mean excess. */
+  tailU: number[];
+  tailBeta: number[];
+  episodeLeft: number;
+  episodePeak: number;
+  feedback: FeedbackEntry[];
+  widen: number;
+}
+
+/** What the detector says about one sample. */
+export interface DetectionResult {
+  /** Calibrated score in [0,1]: the same score means the same rarity on every series. */
+  score: number;
+  /** Expected band for this sample (for counters, on the counter's scale). */
+  expected: [number, number];
+  severity: Severity;
+  /** One human sentence saying why; empty when the sample is unremarkable. */
+  reason: string;
+  /** Detectors that contributed (empty when unremarkable). */
+  detectors: DetectorName[];
+  /** True while the series is still learning; learning series never page. */
+  learning: boolean;
+}
+
+/** Learning progress of one model, for `GET /api/v1/models` and the dashboard. */
+export interface LearningInfo {
+  learning: boolean;
+  observedMs: number;
+  requiredMs: number;
+  samples: number;
+  /** e.g. "learning: 2 h of 24 h" or "ready". */
+  text: string;
+}
+
+function newState(kind: SeriesKind): SeriesModelState {
+  return {
+    version: 1,
+    kind,
+    n: 0,
+    firstT: Number.NaN,
+    lastT: Number.NaN,
+    lastRaw: Number.NaN,
+    lastV: Number.NaN,
+    step: 0,
+    level: 0,
+    levelMad: 0,
+    base: 0,
+    dayOff: new Array<number>(DAY_BINS).fill(Number.NaN),
+    dayMad: new Array<number>(DAY_BINS).fill(0),
+    dowOff: new Array<number>(7).fill(0),
+    err: [0, 0, 0],
+    model: MODEL_FLAT,
+    min: Number.POSITIVE_INFINITY,
+    max: Number.NEGATIVE_INFINITY,
+    cusumPos: 0,
+    cusumNeg: 0,
+    cusumLen: 0,
+    fastResid: 0,
+    run: 0,
+    maxRun: 0,
+    pZero: 0.01,
+    tailU: [2, 2],
+    tailBeta: [1, 1],
+    episodeLeft: 0,
+    episodePeak: 0,
+    feedback: [],
+    widen: 1,
+  };
+}
+
+function fmt(x: number): string {
+  if (!Number.isFinite(x)) return String(x);
+  const a = Math.abs(x);
+  if (a !== 0 && (a >= 1e6 || a < 1e-3)) return x.toPrecision(3);
+  return String(Math.round(x * 100) / 100);
+}
+
+function humanMs(ms: number): string {
+  if (ms >= 48 * 3600_000) return `${Math.floor(ms / DAY_MS)} d`;
+  if (ms >= 3600_000) return `${Math.floor(ms / 3600_000)} h`;
+  return `${Math.floor(ms / 60_000)} min`;
+}
+
+const LN10 = Math.LN10;
+
+/**
+ * The per-series streaming detector: `update(t, v)` scores each sample causally against an ensemble
+ * (robust local level, daily and weekly profiles chosen by predictive error, CUSUM change points,
+ * novelty against everything seen, flat-line runs), then calibrates the strongest surprise into a
+ * tail probability with a peaks-over-threshold model so scores mean the same rarity on every series.
+ */
+export class SeriesModel {
+  private s: SeriesModelState;
+  private readonly cfg: DetectorSettings;
+
+  constructor(opts: { kind?: SeriesKind; state?: SeriesModelState; settings?: Partial<DetectorSettings> } = {}) {
+    this.cfg = { ...DEFAULT_DETECTOR_SETTINGS, ...opts.settings };
+    this.s = opts.state ? structuredClone(opts.state) : newState(opts.kind ?? 'gauge');
+  }
+
+  /** A deep copy of the model's state (plain data; restore with `new SeriesModel({ state })`). */
+  save(): SeriesModelState {
+    return structuredClone(this.s);
+  }
+
+  /** Learning progress at the last sample seen. */
+  learningInfo(): LearningInfo {
+    const s = this.s;
+    const observed = s.n === 0 ? 0 : s.lastT - s.firstT;
+    const learning = this.isLearning();
+    return {
+      learning,
+      observedMs: observed,
+      requiredMs: this.cfg.learningMs,
+      samples: s.n,
+      text: learning ? `learning: ${humanMs(observed)} of ${humanMs(this.cfg.learningMs)}` : 'ready',
+    };
+  }
+
+  /** Feedback on a past time range: 'expected' widens the band (fewer alerts like these), 'anomaly' narrows it; reversible with `removeFeedback`. */
+  feedback(start: number, end: number, kind: 'expected' | 'anomaly'): void {
+    const fb = this.s.feedback;
+    fb.push({ start, end, kind });
+    if (fb.length > MAX_FEEDBACK) fb.shift();
+    this.recomputeWiden();
+  }
+
+  /** Removes feedback previously given for exactly this range; returns whether any was removed. */
+  removeFeedback(start: number, end: number): boolean {
+    const before = this.s.feedback.length;
+    this.s.feedback = this.s.feedback.filter((f) => f.start !== start || f.end !== end);
+    this.recomputeWiden();
+    return this.s.feedback.length !== before;
+  }
+
+  /** Current band multiplier from feedback (1 = none). */
+  get bandFactor(): number {
+    return this.s.widen;
+  }
+
+  private recomputeWiden(): void {
+    let w = 1;
+    for (const f of this.s.feedback) w *= f.kind === 'expected' ? 1.5 : 0.8;
+    this.s.widen = Math.min(4, Math.max(0.5, w));
+  }
+
+  private isLearning(): boolean {
+    const s = this.s;
+    return s.n < this.cfg.learningSamples || s.lastT - s.firstT < this.cfg.learningMs;
+  }
+
+  /** Scores one sample; samples must come in time order (older or equal timestamps are ignored as unremarkable). */
+  update(t: number, raw: number): DetectionResult {
+    const s = this.s;
+    const cfg = this.cfg;
+    if (!Number.isFinite(raw) || !Number.isFinite(t)) return this.quiet(s.lastV, 'missing value');
+    const dt = s.n === 0 ? 0 : t - s.lastT;
+    if (s.n > 0 && dt <= 0) return this.quiet(s.lastV, '');
+    let v = raw;
+    if (s.kind === 'counter') {
+      const prev = s.lastRaw;
+      s.lastRaw = raw;
+      if (!Number.isFinite(prev)) {
+        s.lastT = t;
+        if (s.n === 0) s.firstT = t;
+        return this.quiet(raw, '');
+      }
+      if (raw < prev) {
+        s.lastT = t;
+        return this.quiet(raw, 'counter reset');
+      }
+      v = ((raw - prev) * 1000) / dt;
+    }
+    if (s.n === 0) {
+      s.firstT = Number.isFinite(s.firstT) ? s.firstT : t;
+      s.lastT = t;
+      s.lastV = v;
+      s.level = v;
+      s.base = v;
+      s.min = v;
+      s.max = v;
+      s.n = 1;
+      return this.quiet(v, '');
+    }
+    // Typical step: slow EWMA of the gap, clipped so that one long outage does not distort it.
+    if (s.step === 0) s.step = dt;
+    else s.step += 0.01 * (Math.min(dt, 4 * s.step) - s.step);
+    const gap = dt > 5 * s.step;
+
+    const eps = 1e-9 * (Math.abs(s.max) + Math.abs(s.min)) + 1e-12;
+    // Floor under every scale: a tiny share of the range seen, so quantised or constant series stay finite.
+    const floor = 1e-3 * (s.max - s.min) + eps;
+
+    // Predictions of the three candidate models.
+    const bin = Math.floor((t % DAY_MS) / BIN_MS);
+    const dow = Math.floor(t / DAY_MS + 4) % 7;
+    const dayOff = s.dayOff[bin] as number;
+    const haveDay = dayOff === dayOff;
+    const pFlat = s.level;
+    const pDay = haveDay ? s.base + dayOff : pFlat;
+    const pWeek = haveDay ? pDay + (s.dowOff[dow] as number) : pFlat;
+    const chosen = s.model;
+    const expected = chosen === MODEL_FLAT ? pFlat : chosen === MODEL_DAILY ? pDay : pWeek;
+    let scale = s.levelMad;
+    if (chosen !== MODEL_FLAT) {
+      const bm = s.dayMad[bin] as number;
+      scale = Math.max(bm, 0.5 * (s.err[chosen] as number));
+    }
+    scale = Math.max(scale, floor) * s.widen;
+    const r = v - expected;
+    const z = r / scale;
+    const learning = this.isLearning();
+
+    // Tail probabilities of each detector; the two with unknown null distributions are calibrated on the series itself.
+    const az = Math.abs(z);
+    const sSpike = az;
+    const zc = z > 4 ? 4 : z < -4 ? -4 : z;
+    let cusumPos = s.cusumPos;
+    let cusumNeg = s.cusumNeg;
+    if (gap) {
+      cusumPos = 0;
+      cusumNeg = 0;
+    }
+    cusumPos = Math.max(0, cusumPos + zc - cfg.cusumK);
+    cusumNeg = Math.max(0, cusumNeg - zc - cfg.cusumK);
+    const sCusum = Math.max(cusumPos, cusumNeg);
+    const warm = s.n >= WARMUP;
+    const pSpike = warm ? this.tailP(0, sSpike) : 1;
+    const pCusum = warm ? this.tailP(1, sCusum) : 1;
+    let pNovel = 1;
+    const range = s.max - s.min;
+    if (!learning && range > 0 && (v > s.max || v < s.min)) {
+      const excess = (v > s.max ? v - s.max : s.min - v) / range;
+      pNovel = 1 / (s.n * (1 + 4 * excess) * (1 + 4 * excess));
+    }
+    const same = !gap && Math.abs(v - s.lastV) <= eps;
+    const run = same ? s.run + 1 : 0;
+    let pStuck = 1;
+    if (run >= 3 && run > s.maxRun) pStuck = Math.min(0.9, Math.max(1e-3, s.pZero)) ** (run - s.maxRun);
+
+    let p = pSpike;
+    let which = 0;
+    if (pCusum < p) {
+      p = pCusum;
+      which = 1;
+    }
+    if (pNovel < p) {
+      p = pNovel;
+      which = 2;
+    }
+    if (pStuck < p) {
+      p = pStuck;
+      which = 3;
+    }
+    // Two detectors are calibrated per series; correct for taking the best of them.
+    p = Math.min(1, 2 * p);
+    const surprise = -Math.log(p);
+    let score = Math.min(1, surprise / (LN10 * cfg.scoreDecades));
+    const rawScore = score;
+    if (s.episodeLeft > 0) {
+      if (surprise > s.episodePeak * 1.5) s.episodePeak = surprise;
+      else score *= 0.5;
+      s.episodeLeft--;
+    } else if (score >= cfg.episodeScore && !learning) {
+      s.episodeLeft = cfg.refractorySamples;
+      s.episodePeak = surprise;
+    }
+    if (warm) {
+      this.tailLearn(0, sSpike);
+      this.tailLearn(1, sCusum);
+    }
+
+    // Learn: robust (clipped) updates so a spike does not drag the baselines.
+    const clip = 3 * scale;
+    const rFlat = v - pFlat;
+    if (s.n < WARMUP) {
+      // Warm-up: plain running mean and mean absolute deviation, no clipping yet.
+      s.level += Math.max(cfg.levelAlpha, 1 / (s.n + 1)) * rFlat;
+      s.levelMad += (1 / s.n) * (Math.abs(rFlat) - s.levelMad);
+    } else {
+      const rFlatC = rFlat > clip ? clip : rFlat < -clip ? -clip : rFlat;
+      s.level += cfg.levelAlpha * rFlatC;
+      s.levelMad += cfg.scaleAlpha * (Math.min(Math.abs(rFlat), 4 * Math.max(s.levelMad, floor)) - s.levelMad);
+    }
+    const aBase = Math.min(1, dt / cfg.baseTauMs);
+    const deseason = v - (haveDay ? dayOff + (chosen === MODEL_WEEKLY ? (s.dowOff[dow] as number) : 0) : 0);
+    const rb = deseason - s.base;
+    s.base += aBase * (rb > clip ? clip : rb < -clip ? -clip : rb);
+    const aBin = Math.min(0.5, (cfg.seasonalAlpha * dt) / BIN_MS);
+    const off = v - s.base;
+    if (!haveDay) {
+      s.dayOff[bin] = off;
+      s.dayMad[bin] = s.levelMad;
+    } else {
+      const ro = off - dayOff;
+      const lim = 4 * Math.max(s.dayMad[bin] as number, floor);
+      s.dayOff[bin] = dayOff + aBin * (ro > lim ? lim : ro < -lim ? -lim : ro);
+      s.dayMad[bin] = (s.dayMad[bin] as number) + aBin * (Math.min(Math.abs(v - pDay), lim) - (s.dayMad[bin] as number));
+      const rw = v - pDay - (s.dowOff[dow] as number);
+      s.dowOff[dow] = (s.dowOff[dow] as number) + (aBin / DAY_BINS) * (rw > lim ? lim : rw < -lim ? -lim : rw);
+    }
+    const aSel = Math.min(1, dt / cfg.selectTauMs);
+    const e = s.err;
+    const cap = 6 * Math.max(s.levelMad, floor);
+    e[0] += aSel * (Math.min(Math.abs(v - pFlat), cap) - e[0]);
+    e[1] += aSel * (Math.min(Math.abs(v - pDay), cap) - e[1]);
+    e[2] += aSel * (Math.min(Math.abs(v - pWeek), cap) - e[2]);
+    if (t - s.firstT > 1.5 * DAY_MS && s.step <= BIN_MS) {
+      let m = e[1] < 0.8 * e[0] ? MODEL_DAILY : MODEL_FLAT;
+      if (t - s.firstT > 8 * DAY_MS && e[2] < 0.9 * e[1] && e[2] < 0.8 * e[0]) m = MODEL_WEEKLY;
+      s.model = m;
+    }
+    // A confirmed change point re-baselines the models so the change pages once, not for as long as it lasts.
+    if (which === 1 && score >= cfg.episodeScore && !learning) {
+      const shift = s.fastResid;
+      s.level = v;
+      s.base += shift;
+      cusumPos = 0;
+      cusumNeg = 0;
+    }
+    s.fastResid += 0.3 * (r - s.fastResid);
+    s.cusumPos = cusumPos;
+    s.cusumNeg = cusumNeg;
+    s.cusumLen = cusumPos > 0 || cusumNeg > 0 ? s.cusumLen + 1 : 0;
+    if (!same && s.run > s.maxRun && s.run < 1000) s.maxRun = s.run;
+    s.run = run;
+    s.pZero += 0.005 * ((same ? 1 : 0) - s.pZero);
+    if (v > s.max) s.max = v;
+    if (v < s.min) s.min = v;
+    s.n++;
+    s.lastT = t;
+    s.lastV = v;
+
+    const half = 4 * scale;
+    let lo = expected - half;
+    let hi = expected + half;
+    if (s.kind === 'counter') {
+      const prevRaw = raw - (v * dt) / 1000;
+      lo = prevRaw + (Math.max(0, lo) * dt) / 1000;
+      hi = prevRaw + (Math.max(0, hi) * dt) / 1000;
+    }
+    const severity: Severity = learning ? 'info' : score >= cfg.criticalScore ? 'critical' : score >= cfg.warningScore ? 'warning' : 'info';
+    if (rawScore < 0.3) return { score, expected: [lo, hi], severity, reason: '', detectors: [], learning };
+    const det = this.detectorName(which, z, pFlat, v, scale);
+    return { score, expected: [lo, hi], severity, reason: this.explain(det, v, expected, lo, hi, run, chosen), detectors: [det], learning };
+  }
+
+  /** P(x ≥ value) for calibrated detector k: empirical below the upper quantile, exponential tail above it. */
+  private tailP(k: number, x: number): number {
+    const s = this.s;
+    const u = s.tailU[k] as number;
+    const q = this.cfg.tailQuantile;
+    if (x <= u) return u > 0 ? 1 - q * (x / u) : 1;
+    return (1 - q) * Math.exp(-(x - u) / (s.tailBeta[k] as number));
+  }
+
+  /** Peaks-over-threshold update: stochastic-approximation quantile and clipped mean excess. */
+  private tailLearn(k: number, x: number): void {
+    const s = this.s;
+    const q = this.cfg.tailQuantile;
+    const u = s.tailU[k] as number;
+    const beta = s.tailBeta[k] as number;
+    const step = 0.05 * (beta + 0.05);
+    if (x > u) {
+      const ex = Math.min(x - u, 5 * beta);
+      s.tailBeta[k] = Math.max(0.05, beta + 0.02 * (ex - beta));
+      s.tailU[k] = u + step * q;
+    } else {
+      s.tailU[k] = Math.max(0, u - step * (1 - q));
+    }
+  }
+
+  private detectorName(which: number, z: number, pFlat: number, v: number, scale: number): DetectorName {
+    if (which === 2) return 'novel';
+    if (which === 3) return 'flatline';
+    if (which === 1) {
+      const runMean = this.s.cusumLen > 0 ? Math.abs(this.s.fastResid) : 0;
+      return runMean > 0 && Math.abs(z * scale) > 2.5 * runMean ? 'trend' : 'level_shift';
+    }
+    if (this.s.model !== MODEL_FLAT && Math.abs(v - pFlat) < 3 * this.s.levelMad) return 'seasonal';
+    return z > 0 ? 'spike' : 'dip';
+  }
+
+  private explain(det: DetectorName, v: number, expected: number, lo: number, hi: number, run: number, model: number): string {
+    const what = this.s.kind === 'counter' ? 'rate' : 'value';
+    const band = `${fmt(lo)}–${fmt(hi)}`;
+    switch (det) {
+      case 'spike':
+        return `${what} ${fmt(v)} is far above the expected ${band}`;
+      case 'dip':
+        return `${what} ${fmt(v)} is far below the expected ${band}`;
+      case 'level_shift':
+        return `${what} shifted ${v > expected ? 'up' : 'down'} to about ${fmt(v)} and stayed there (expected ${band})`;
+      case 'trend':
+        return `${what} is drifting ${v > expected ? 'up' : 'down'} (${fmt(v)}, expected ${band})`;
+      case 'seasonal':
+        return `${what} ${fmt(v)} breaks the usual ${model === MODEL_WEEKLY ? 'weekly' : 'daily'} pattern (expected ${band} at this time)`;
+      case 'novel':
+        return `${what} ${fmt(v)} is outside anything seen before (${fmt(this.s.min)}–${fmt(this.s.max)})`;
+      case 'flatline':
+        return `${what} has been stuck at ${fmt(v)} for ${run} samples, longer than ever before`;
+      default:
+        return '';
+    }
+  }
+
+  private quiet(v: number, reason: string): DetectionResult {
+    const x = Number.isFinite(v) ? v : 0;
+    return { score: 0, expected: [x, x], severity: 'info', reason, detectors: [], learning: this.isLearning() };
+  }
+}

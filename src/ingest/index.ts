@@ -1,0 +1,5 @@
+/** Ingest: the pipeline every sample enters through, and one decoder/route per wire protocol. */
+export { type AppendedListener, IngestPipeline, type IngestPipelineOptions } from './pipeline.js';
+export { decodeContentEncoding } from './route-helpers.js';
+export { type DecodedBatch, decodeVigilBatch } from './vigil-json/decode.js';
+export { registerVigilJsonRoutes, type VigilJsonRouteDeps } from './vigil-json/route.js';
