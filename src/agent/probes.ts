@@ -2,8 +2,8 @@ import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
 import type { TLSSocket } from 'node:tls';
-import { VigilError } from '../core/errors.js';
 import { parseDuration } from '../core/duration.js';
+import { VigilError } from '../core/errors.js';
 import type { Labels } from '../core/types.js';
 import type { ProbeConfig, Sink } from './types.js';
 
@@ -39,7 +39,8 @@ export function parseProbeSpec(spec: string): ProbeConfig {
     else if (k === 'insecure') cfg.insecure = true;
     else if (k === 'interval' || k === 'timeout') {
       const ms = parseDuration(v);
-      if (ms === null || ms <= 0) throw new VigilError('CONFIG_INVALID', `invalid config: --probe ${JSON.stringify(spec)}: bad ${k} "${v}"`);
+      if (ms === null || ms <= 0)
+        throw new VigilError('CONFIG_INVALID', `invalid config: --probe ${JSON.stringify(spec)}: bad ${k} "${v}"`);
       if (k === 'interval') cfg.intervalMs = ms;
       else cfg.timeoutMs = ms;
     } else throw new VigilError('CONFIG_INVALID', `invalid config: --probe ${JSON.stringify(spec)}: unknown option "${k}"`);
@@ -90,7 +91,13 @@ export function probeHttp(target: string, timeoutMs: number, insecure = false): 
       const status = res.statusCode ?? 0;
       res.resume();
       res.on('end', () =>
-        finish({ success: status >= 200 && status < 400, durationS: elapsed(), status, ttfbS, ...(tlsExpiryS === undefined ? {} : { tlsExpiryS }) }),
+        finish({
+          success: status >= 200 && status < 400,
+          durationS: elapsed(),
+          status,
+          ttfbS,
+          ...(tlsExpiryS === undefined ? {} : { tlsExpiryS }),
+        }),
       );
       res.on('error', (e) => finish({ success: false, durationS: elapsed(), status, error: e.message }));
     });

@@ -1,7 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
-import type { AgentLogger } from './types.js';
 import type { Spool } from './spool.js';
+import type { AgentLogger } from './types.js';
 
 /** Options for the component that drains the spool to the server. */
 export interface ShipperOptions {
@@ -67,7 +67,9 @@ export class Shipper {
     // A server URL with a path prefix (behind a proxy) keeps it.
     this.url.pathname = `${this.url.pathname.replace(/\/$/, '')}/api/v1/ingest`;
     const tls = this.url.protocol === 'https:';
-    this.agent = tls ? new https.Agent({ keepAlive: true, maxSockets: 1, ca: opts.ca }) : new http.Agent({ keepAlive: true, maxSockets: 1 });
+    this.agent = tls
+      ? new https.Agent({ keepAlive: true, maxSockets: 1, ca: opts.ca })
+      : new http.Agent({ keepAlive: true, maxSockets: 1 });
     this.request = tls ? https.request : http.request;
     this.timeoutMs = opts.requestTimeoutMs ?? 15_000;
     this.minBackoff = opts.minBackoffMs ?? 1000;
@@ -126,7 +128,8 @@ export class Shipper {
       if (out.kind === 'ok') {
         this.sentBatches++;
         this.rejectedSamples += out.rejected;
-        if (this.failures > 0) this.opts.logger.info({ failures: this.failures, queued: spool.batches - 1 }, 'server reachable again; replaying spool');
+        if (this.failures > 0)
+          this.opts.logger.info({ failures: this.failures, queued: spool.batches - 1 }, 'server reachable again; replaying spool');
         this.failures = 0;
         await spool.remove(entry.seq);
         continue;

@@ -74,15 +74,11 @@ export function runChannelContract(name: string, setup: () => Promise<ChannelHar
     });
 
     it('gives up an attempt when its signal aborts', async () => {
-      const hung = await hangingNotifierOf(h);
+      const hung = await h.hangingNotifier();
       const started = Date.now();
       await expect(hung.send(sampleMessage(), { id: 'n-6', attempt: 1 }, AbortSignal.timeout(300))).rejects.toBeDefined();
       expect(Date.now() - started).toBeLessThan(3000);
       hung.close();
     });
   });
-}
-
-function hangingNotifierOf(h: ChannelHarness): Promise<Notifier> {
-  return h.hangingNotifier();
 }

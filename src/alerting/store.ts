@@ -106,6 +106,7 @@ export class AlertingStore {
         'INSERT INTO alerts (id, tenant, state, updated_at, data) VALUES (?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at, data = excluded.data',
       ),
       activeAlerts: this.db.prepare("SELECT data FROM alerts WHERE state != 'resolved'"),
+      getAlert: this.db.prepare('SELECT data FROM alerts WHERE id = ?'),
       listAlerts: this.db.prepare('SELECT data FROM alerts WHERE tenant = ? ORDER BY updated_at DESC LIMIT ?'),
       listAlertsState: this.db.prepare('SELECT data FROM alerts WHERE tenant = ? AND state = ? ORDER BY updated_at DESC LIMIT ?'),
       alertsSince: this.db.prepare('SELECT data FROM alerts WHERE tenant = ? AND updated_at >= ?'),
@@ -114,6 +115,7 @@ export class AlertingStore {
         'INSERT INTO incidents (id, tenant, status, started_at, data) VALUES (?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET status = excluded.status, data = excluded.data',
       ),
       openIncidents: this.db.prepare("SELECT data FROM incidents WHERE status = 'open'"),
+      recentResolved: this.db.prepare("SELECT data FROM incidents WHERE status = 'resolved' AND started_at >= ?"),
       getIncident: this.db.prepare('SELECT data FROM incidents WHERE id = ? AND tenant = ?'),
       listIncidents: this.db.prepare('SELECT data FROM incidents WHERE tenant = ? AND started_at < ? ORDER BY started_at DESC LIMIT ?'),
       listIncidentsStatus: this.db.prepare(
@@ -189,6 +191,12 @@ export class AlertingStore {
     return (this.st.activeAlerts!.all() as Array<{ data: string }>).map((r) => JSON.parse(r.data) as Alert);
   }
 
+  /** One alert by id. */
+  getAlert(id: string): Alert | null {
+    const r = this.st.getAlert!.get(id) as { data: string } | undefined;
+    return r === undefined ? null : (JSON.parse(r.data) as Alert);
+  }
+
   /** Newest alerts of a tenant, optionally of one state. */
   listAlerts(tenant: string, state: string | undefined, limit: number): Alert[] {
     const rows = state === undefined ? this.st.listAlerts!.all(tenant, limit) : this.st.listAlertsState!.all(tenant, state, limit);
@@ -208,6 +216,11 @@ export class AlertingStore {
   /** Every open incident of every tenant. */
   openIncidents(): Incident[] {
     return (this.st.openIncidents!.all() as Array<{ data: string }>).map((r) => JSON.parse(r.data) as Incident);
+  }
+
+  /** Resolved incidents of every tenant started since `t` (to finish sending their resolution after a restart). */
+  recentResolvedIncidents(t: number): Incident[] {
+    return (this.st.recentResolved!.all(t) as Array<{ data: string }>).map((r) => JSON.parse(r.data) as Incident);
   }
 
   /** One incident of a tenant. */

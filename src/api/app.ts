@@ -1,7 +1,8 @@
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify';
 import type { Logger } from '../core/index.js';
 import type { AuthStore } from './auth/auth-store.js';
 import { registerAuthHook } from './auth/hook.js';
+import { RateLimiter } from './auth/rate-limit.js';
 import { registerErrorHandler } from './errors.js';
 
 /** Options for the bare HTTP app every route is registered on. */
@@ -10,6 +11,8 @@ export interface AppOptions {
   auth: AuthStore;
   /** Largest request body, bytes. */
   bodyLimit: number;
+  /** Requests per second per API key or user. */
+  rateLimit: number;
   /** TLS certificate and key (PEM contents); plain HTTP when absent. */
   https?: { cert: Buffer; key: Buffer };
 }
@@ -21,7 +24,7 @@ export interface AppOptions {
 export function createApp(opts: AppOptions): FastifyInstance {
   const base: FastifyServerOptions = {
     loggerInstance: opts.logger,
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: opts.bodyLimit,
     trustProxy: false,
     return503OnClosing: true,
@@ -29,7 +32,7 @@ export function createApp(opts: AppOptions): FastifyInstance {
   };
   const app = (opts.https ? Fastify({ ...base, https: opts.https } as FastifyServerOptions) : Fastify(base)) as unknown as FastifyInstance;
   registerErrorHandler(app);
-  registerAuthHook(app, opts.auth);
+  registerAuthHook(app, opts.auth, new RateLimiter({ perSecond: opts.rateLimit }));
   app.addHook('onSend', async (_req, reply, payload) => {
     reply.header('X-Content-Type-Options', 'nosniff');
     reply.header('X-Frame-Options', 'DENY');

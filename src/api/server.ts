@@ -1,14 +1,19 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import client from 'prom-client';
-import { type Config, type Logger, packageRoot, silentLogger, VigilError } from '../core/index.js';
+import { type Agent, createAgent } from '../agent/index.js';
+import { type Config, DEFAULT_TENANT, type Logger, packageRoot, parseSelector, silentLogger, VigilError } from '../core/index.js';
 import { IngestPipeline, registerVigilJsonRoutes } from '../ingest/index.js';
 import { openStorage } from '../tsdb/index.js';
+import { AnomalyLog } from './anomaly-log.js';
 import { createApp } from './app.js';
 import { AuthStore, type Bootstrap } from './auth/auth-store.js';
+import { EventHub } from './event-hub.js';
+import { registerAnomalyRoutes } from './routes/anomalies.js';
 import { registerAuthRoutes } from './routes/auth.js';
 import { registerHealthRoutes } from './routes/health.js';
 import { registerStaticRoutes } from './routes/static.js';
+import { registerStreamRoutes } from './routes/stream.js';
 
 /** Options for a whole Vigil server. */
 export interface ServerOptions {
@@ -34,6 +39,9 @@ export interface RunningServer {
 export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const { config } = opts;
   const log = opts.logger ?? silentLogger();
+  if (config.server.mode === 'cluster') {
+    throw new VigilError('NOT_AVAILABLE', 'server.mode "cluster" (NATS, PostgreSQL, remote store) is not available yet; use "single"');
+  }
   const dataDir = config.server.data;
   mkdirSync(dataDir, { recursive: true });
 
@@ -60,17 +68,29 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     maxSamplesPerRequest: config.ingest.maxSamplesPerRequest,
   });
 
+  const hub = new EventHub();
+  pipeline.onAppended((tenant, batch) => hub.publishSamples(tenant, batch));
+  const anomalies = new AnomalyLog(join(dataDir, 'vigil.db'));
+
   let https: { cert: Buffer; key: Buffer } | undefined;
   if (config.server.tlsCert || config.server.tlsKey) {
     if (!config.server.tlsCert || !config.server.tlsKey)
       throw new VigilError('CONFIG_INVALID', 'invalid config: server.tlsCert and server.tlsKey go together');
     https = { cert: readFileSync(config.server.tlsCert), key: readFileSync(config.server.tlsKey) };
   }
-  const app = createApp({ logger: log.child({ part: 'api' }), auth, bodyLimit: config.server.bodyLimit, ...(https ? { https } : {}) });
+  const app = createApp({
+    logger: log.child({ part: 'api' }),
+    auth,
+    bodyLimit: config.server.bodyLimit,
+    rateLimit: config.server.rateLimit,
+    ...(https ? { https } : {}),
+  });
   let ready = false;
   registerHealthRoutes(app, { registry, ready: () => ready });
   registerAuthRoutes(app, { store: auth, sessionTtlMs: 7 * 86_400_000, secureCookies: https !== undefined });
   registerVigilJsonRoutes(app, { pipeline, bodyLimit: config.server.bodyLimit });
+  registerStreamRoutes(app, { hub, parseSelector });
+  registerAnomalyRoutes(app, { log: anomalies });
   const root = packageRoot();
   registerStaticRoutes(app, { webDir: join(root, 'web', 'dist'), agentBundle: join(root, 'dist', 'agent.js') });
 
@@ -79,15 +99,31 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const port = typeof addr === 'object' && addr !== null ? addr.port : config.server.port;
   const hostForUrl = config.server.host.includes(':') ? `[${config.server.host}]` : config.server.host;
   const url = `${https ? 'https' : 'http'}://${hostForUrl}:${port}`;
+  let agent: Agent | undefined;
+  if (config.server.localAgent) {
+    // The local agent ships over HTTP like any other agent, with a key that lives only in this process.
+    const loopback = `${https ? 'https' : 'http'}://${config.server.host === '0.0.0.0' || config.server.host === '::' ? '127.0.0.1' : hostForUrl}:${port}`;
+    agent = createAgent({
+      server: loopback,
+      key: auth.addEphemeralAgentKey(DEFAULT_TENANT, 'local agent'),
+      intervalMs: config.agent.interval,
+      labels: config.agent.labels,
+      stateDir: dataDir,
+      logger: log.child({ part: 'local-agent' }),
+    });
+    await agent.start();
+  }
   ready = true;
-  log.info({ url, data: dataDir }, 'vigil server listening');
+  log.info({ url, data: dataDir, localAgent: agent !== undefined }, 'vigil server listening');
 
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {
     closing ??= (async () => {
       ready = false;
+      await agent?.stop();
       await app.close();
       await storage.close();
+      anomalies.close();
       auth.close();
       log.info('vigil server stopped');
     })();

@@ -18,55 +18,69 @@ const bool = z
 
 /** Server settings (restart-only). */
 export const serverSchema = z.object({
-  host: z.string().min(1).default('127.0.0.1'),
-  port: port.default(9470),
-  data: z.string().min(1).default('./vigil-data'),
-  mode: z.enum(['single', 'cluster']).default('single'),
-  /** Agent key pre-seeded on first start. */
-  agentKey: z.string().min(16).optional(),
-  /** Password of the user `admin` pre-seeded on first start. */
-  adminPassword: z.string().min(8).optional(),
-  /** Start a local agent monitoring this machine inside the server process. */
-  localAgent: bool.default(true),
-  /** URL people use to reach the dashboard (links in notifications); defaults to http://host:port. */
-  publicUrl: z.string().url().optional(),
-  /** Largest request body accepted, in bytes (after decompression for compressed bodies). */
+  host: z.string().min(1).default('127.0.0.1').describe('Address the HTTP server listens on (`0.0.0.0` for every interface).'),
+  port: port.default(9470).describe('HTTP port; 0 picks a free one.'),
+  data: z.string().min(1).default('./vigil-data').describe('Data directory: the store, state databases, model state.'),
+  mode: z
+    .enum(['single', 'cluster'])
+    .default('single')
+    .describe('`single`: embedded store; `cluster`: NATS bus, PostgreSQL state, remote long-term store.'),
+  agentKey: z.string().min(16).optional().describe('Agent key created on first start instead of a generated one (automation).'),
+  adminPassword: z.string().min(8).optional().describe('Password of the user `admin` on first start instead of a generated one.'),
+  localAgent: bool.default(true).describe('Monitor this machine with an agent started inside the server.'),
+  publicUrl: z
+    .string()
+    .url()
+    .optional()
+    .describe('URL people use to reach the dashboard, for links in notifications; default http://host:port.'),
   bodyLimit: z.coerce
     .number()
     .int()
     .min(1024)
-    .default(32 * 1024 * 1024),
-  tlsCert: z.string().optional(),
-  tlsKey: z.string().optional(),
-  shutdownTimeout: durationMs.default(10_000),
+    .default(32 * 1024 * 1024)
+    .describe('Largest request body in bytes, compressed and after decompression.'),
+  tlsCert: z.string().optional().describe('TLS certificate file (PEM); with `tlsKey`, the server speaks HTTPS.'),
+  tlsKey: z.string().optional().describe('TLS private key file (PEM).'),
+  shutdownTimeout: durationMs.default(10_000).describe('Longest graceful shutdown before the process exits anyway.'),
+  rateLimit: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(500)
+    .describe('Requests per second each API key or user may make (bursts of twice that); more get 429 with Retry-After.'),
 });
 
 /** Logging settings. */
 export const logSchema = z.object({
-  level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  pretty: bool.optional(),
+  level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('Least severe log level written.'),
+  pretty: bool.optional().describe('Human-readable logs; default: when the output is a terminal. JSON otherwise.'),
 });
 
 /** Embedded time-series store settings. */
 export const storageSchema = z.object({
-  /** How far behind a series' newest sample a sample may arrive and still be stored. */
-  outOfOrderWindow: durationMs.default(10 * 60_000),
+  outOfOrderWindow: durationMs
+    .default(10 * 60_000)
+    .describe("How far behind a series' newest sample a sample may arrive and still be stored; older ones are rejected as `too_old`."),
   retention: z
     .object({
-      raw: durationMs.default(15 * 86_400_000),
-      '1m': durationMs.default(90 * 86_400_000),
-      '1h': durationMs.default(730 * 86_400_000),
+      raw: durationMs.default(15 * 86_400_000).describe('How long raw samples are kept.'),
+      '1m': durationMs.default(90 * 86_400_000).describe('How long 1-minute rollups are kept.'),
+      '1h': durationMs.default(730 * 86_400_000).describe('How long 1-hour rollups are kept.'),
     })
     .prefault({}),
 });
 
 /** Ingest limits. */
 export const ingestSchema = z.object({
-  maxSamplesPerRequest: z.coerce.number().int().min(1).default(1_000_000),
-  maxLabels: z.coerce.number().int().min(1).default(40),
-  maxLabelValueLength: z.coerce.number().int().min(1).default(2048),
-  /** Samples waiting for storage before ingest answers 429. */
-  maxQueuedSamples: z.coerce.number().int().min(1000).default(4_000_000),
+  maxSamplesPerRequest: z.coerce.number().int().min(1).default(1_000_000).describe('Most samples one request may carry.'),
+  maxLabels: z.coerce.number().int().min(1).default(40).describe('Most labels one series may have.'),
+  maxLabelValueLength: z.coerce.number().int().min(1).default(2048).describe('Longest label value, in characters.'),
+  maxQueuedSamples: z.coerce
+    .number()
+    .int()
+    .min(1000)
+    .default(4_000_000)
+    .describe('Samples waiting for storage above which ingest answers 429 with Retry-After.'),
 });
 
 /** Agent settings (the agent reads only this section and `log`). */

@@ -10,6 +10,8 @@ export const ERROR_CATALOGUE = {
   TOO_MANY_SAMPLES: { status: 413, message: 'too many samples in one request' },
   BAD_QUERY: { status: 400, message: 'bad query' },
   UNSUPPORTED_QUERY: { status: 422, message: 'query uses a construct Vigil does not support' },
+  QUERY_FAILED: { status: 422, message: 'query could not be evaluated' },
+  QUERY_TIMEOUT: { status: 503, message: 'query timed out' },
   UNAUTHENTICATED: { status: 401, message: 'authentication required' },
   FORBIDDEN: { status: 403, message: 'not allowed' },
   NOT_FOUND: { status: 404, message: 'not found' },

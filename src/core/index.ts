@@ -8,5 +8,7 @@ export * from './http.js';
 export * from './labels.js';
 export * from './logger.js';
 export * from './paths.js';
+export * from './selector.js';
+export * from './ssrf.js';
 export * from './types.js';
 export * from './worker.js';

@@ -4,3 +4,6 @@ export * from './nab/dataset.js';
 export * from './nab/evaluate.js';
 export * from './nab/isolation-forest.js';
 export * from './nab/scoring.js';
+export * from './engine.js';
+export type { ModelInfo, SavedModel, ScoredBatch, ScoredSeries } from './protocol.js';
+export { DetectionShard } from './shard.js';

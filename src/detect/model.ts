@@ -26,8 +26,6 @@ export interface DetectorSettings {
   levelAlpha: number;
   /** Smoothing of the scale estimates (per sample). */
   scaleAlpha: number;
-  /** Time constant of the slow base level under the seasonal models (ms). */
-  baseTauMs: number;
   /** Time constant of the per-model prediction errors used to choose a model (ms). */
   selectTauMs: number;
   /** Weight of one day's visits in a seasonal bin. */
@@ -52,7 +50,6 @@ export const DEFAULT_DETECTOR_SETTINGS: Readonly<DetectorSettings> = Object.free
   criticalScore: 0.9,
   levelAlpha: 0.1,
   scaleAlpha: 0.02,
-  baseTauMs: 24 * 3600_000,
   selectTauMs: 2 * 24 * 3600_000,
   seasonalAlpha: 0.15,
   cusumK: 0.5,
@@ -67,8 +64,10 @@ const DAY_BINS = 48;
 const BIN_MS = DAY_MS / DAY_BINS;
 const MODEL_FLAT = 0;
 const MODEL_DAILY = 1;
-const MODEL_WEEKLY = 2;
 const MAX_FEEDBACK = 16;
+const HIST_BINS = 16;
+/** Per-sample decay of the surprise histograms (a horizon of about 5,000 samples). */
+const HIST_DECAY = 1 - 1 / 5000;
 /** Samples used only to learn the level and scale before anything is scored. */
 const WARMUP = 30;
 
@@ -98,9 +97,9 @@ export interface SeriesModelState {
   dayOff: number[];
   dayMad: number[];
   /** Day-of-week offsets on top of the daily profile. */
-  dowOff: number[];
-  /** Smoothed absolute prediction error of the flat, daily and weekly models. */
-  err: number[];
+  /** Smoothed absolute prediction errors of the flat, daily and weekly models. */
+  errFlat: number;
+  errDay: number;
   model: number;
   min: number;
   max: number;
@@ -114,6 +113,10 @@ export interface SeriesModelState {
   /** Peaks-over-threshold calibration of the spike and CUSUM detectors: upper quantile and mean excess. */
   tailU: number[];
   tailBeta: number[];
+  /** Decayed histograms (half-octave bins from 2) of large spike and CUSUM surprises, their total weight, and the current sample weight. */
+  hist: number[];
+  histTotal: number;
+  histW: number;
   episodeLeft: number;
   episodePeak: number;
   feedback: FeedbackEntry[];
@@ -145,6 +148,16 @@ export interface LearningInfo {
   text: string;
 }
 
+/** What `SeriesModel.describe()` reports. */
+export interface ModelSummary extends LearningInfo {
+  kind: SeriesKind;
+  lastT: number;
+  /** The baseline model chosen by predictive error. */
+  model: 'flat' | 'daily';
+  bandFactor: number;
+  feedback: FeedbackEntry[];
+}
+
 function newState(kind: SeriesKind): SeriesModelState {
   return {
     version: 1,
@@ -160,8 +173,8 @@ function newState(kind: SeriesKind): SeriesModelState {
     base: 0,
     dayOff: new Array<number>(DAY_BINS).fill(Number.NaN),
     dayMad: new Array<number>(DAY_BINS).fill(0),
-    dowOff: new Array<number>(7).fill(0),
-    err: [0, 0, 0],
+    errFlat: 0,
+    errDay: 0,
     model: MODEL_FLAT,
     min: Number.POSITIVE_INFINITY,
     max: Number.NEGATIVE_INFINITY,
@@ -174,6 +187,9 @@ function newState(kind: SeriesKind): SeriesModelState {
     pZero: 0.01,
     tailU: [2, 2],
     tailBeta: [1, 1],
+    hist: new Array<number>(2 * HIST_BINS).fill(0),
+    histTotal: 0,
+    histW: 1,
     episodeLeft: 0,
     episodePeak: 0,
     feedback: [],
@@ -246,6 +262,19 @@ export class SeriesModel {
     return this.s.feedback.length !== before;
   }
 
+  /** A summary of the model for `GET /api/v1/models`. */
+  describe(): ModelSummary {
+    const s = this.s;
+    return {
+      kind: s.kind,
+      lastT: s.lastT,
+      model: s.model === MODEL_DAILY ? 'daily' : 'flat',
+      bandFactor: s.widen,
+      feedback: s.feedback.map((f) => ({ ...f })),
+      ...this.learningInfo(),
+    };
+  }
+
   /** Current band multiplier from feedback (1 = none). */
   get bandFactor(): number {
     return this.s.widen;
@@ -306,18 +335,24 @@ export class SeriesModel {
 
     // Predictions of the three candidate models.
     const bin = Math.floor((t % DAY_MS) / BIN_MS);
-    const dow = Math.floor(t / DAY_MS + 4) % 7;
-    const dayOff = s.dayOff[bin] as number;
+    // The daily profile is piecewise linear between bin centres.
+    const pos = (t % DAY_MS) / BIN_MS - 0.5;
+    const fl = Math.floor(pos);
+    const frac = pos - fl;
+    const b0 = (fl + DAY_BINS) % DAY_BINS;
+    const b1 = (fl + 1) % DAY_BINS;
+    const o0 = s.dayOff[b0] as number;
+    const o1 = s.dayOff[b1] as number;
+    const dayOff = o0 === o0 ? (o1 === o1 ? o0 + frac * (o1 - o0) : o0) : o1;
     const haveDay = dayOff === dayOff;
     const pFlat = s.level;
     const pDay = haveDay ? s.base + dayOff : pFlat;
-    const pWeek = haveDay ? pDay + (s.dowOff[dow] as number) : pFlat;
     const chosen = s.model;
-    const expected = chosen === MODEL_FLAT ? pFlat : chosen === MODEL_DAILY ? pDay : pWeek;
+    const expected = chosen === MODEL_FLAT ? pFlat : pDay;
     let scale = s.levelMad;
     if (chosen !== MODEL_FLAT) {
       const bm = s.dayMad[bin] as number;
-      scale = Math.max(bm, 0.5 * (s.err[chosen] as number));
+      scale = Math.max(bm, 0.5 * s.errDay);
     }
     scale = Math.max(scale, floor) * s.widen;
     const r = v - expected;
@@ -371,14 +406,14 @@ export class SeriesModel {
     let score = Math.min(1, surprise / (LN10 * cfg.scoreDecades));
     const rawScore = score;
     if (s.episodeLeft > 0) {
-      if (surprise > s.episodePeak * 1.5) s.episodePeak = surprise;
-      else score *= 0.5;
+      // Inside an episode the anomaly is already known: it pages once, not for as long as it lasts.
+      score *= 0.5;
       s.episodeLeft--;
-    } else if (score >= cfg.episodeScore && !learning) {
+    } else if (score >= cfg.episodeScore) {
       s.episodeLeft = cfg.refractorySamples;
       s.episodePeak = surprise;
     }
-    if (warm) {
+    if (warm && (s.episodeLeft === 0 || s.episodeLeft === cfg.refractorySamples)) {
       this.tailLearn(0, sSpike);
       this.tailLearn(1, sCusum);
     }
@@ -395,39 +430,36 @@ export class SeriesModel {
       s.level += cfg.levelAlpha * rFlatC;
       s.levelMad += cfg.scaleAlpha * (Math.min(Math.abs(rFlat), 4 * Math.max(s.levelMad, floor)) - s.levelMad);
     }
-    const aBase = Math.min(1, dt / cfg.baseTauMs);
-    const deseason = v - (haveDay ? dayOff + (chosen === MODEL_WEEKLY ? (s.dowOff[dow] as number) : 0) : 0);
-    const rb = deseason - s.base;
-    s.base += aBase * (rb > clip ? clip : rb < -clip ? -clip : rb);
+    // Holt-Winters-style: a fast deseasonalised level under a slowly learnt daily profile.
+    const baseBefore = s.base;
+    const rb = v - (haveDay ? dayOff : 0) - s.base;
+    s.base += cfg.levelAlpha * (rb > clip ? clip : rb < -clip ? -clip : rb);
     const aBin = Math.min(0.5, (cfg.seasonalAlpha * dt) / BIN_MS);
-    const off = v - s.base;
-    if (!haveDay) {
+    const off = v - baseBefore;
+    if (!haveDay || (s.dayOff[bin] as number) !== (s.dayOff[bin] as number)) {
       s.dayOff[bin] = off;
       s.dayMad[bin] = s.levelMad;
     } else {
       const ro = off - dayOff;
       const lim = 4 * Math.max(s.dayMad[bin] as number, floor);
-      s.dayOff[bin] = dayOff + aBin * (ro > lim ? lim : ro < -lim ? -lim : ro);
+      const roc = ro > lim ? lim : ro < -lim ? -lim : ro;
+      if (o0 === o0 && o1 === o1) {
+        s.dayOff[b0] = o0 + aBin * 2 * (1 - frac) * roc;
+        s.dayOff[b1] = o1 + aBin * 2 * frac * roc;
+      } else s.dayOff[bin] = (s.dayOff[bin] as number) + aBin * roc;
       s.dayMad[bin] = (s.dayMad[bin] as number) + aBin * (Math.min(Math.abs(v - pDay), lim) - (s.dayMad[bin] as number));
-      const rw = v - pDay - (s.dowOff[dow] as number);
-      s.dowOff[dow] = (s.dowOff[dow] as number) + (aBin / DAY_BINS) * (rw > lim ? lim : rw < -lim ? -lim : rw);
     }
     const aSel = Math.min(1, dt / cfg.selectTauMs);
-    const e = s.err;
-    const cap = 6 * Math.max(s.levelMad, floor);
-    e[0] += aSel * (Math.min(Math.abs(v - pFlat), cap) - e[0]);
-    e[1] += aSel * (Math.min(Math.abs(v - pDay), cap) - e[1]);
-    e[2] += aSel * (Math.min(Math.abs(v - pWeek), cap) - e[2]);
+    const cap = 10 * Math.max(s.errFlat, s.errDay, floor);
+    s.errFlat += aSel * (Math.min(Math.abs(v - pFlat), cap) - s.errFlat);
+    s.errDay += aSel * (Math.min(Math.abs(v - pDay), cap) - s.errDay);
     if (t - s.firstT > 1.5 * DAY_MS && s.step <= BIN_MS) {
-      let m = e[1] < 0.8 * e[0] ? MODEL_DAILY : MODEL_FLAT;
-      if (t - s.firstT > 8 * DAY_MS && e[2] < 0.9 * e[1] && e[2] < 0.8 * e[0]) m = MODEL_WEEKLY;
-      s.model = m;
+      s.model = s.errDay < 0.8 * s.errFlat ? MODEL_DAILY : MODEL_FLAT;
     }
     // A confirmed change point re-baselines the models so the change pages once, not for as long as it lasts.
-    if (which === 1 && score >= cfg.episodeScore && !learning) {
-      const shift = s.fastResid;
+    if (which === 1 && rawScore >= cfg.episodeScore) {
       s.level = v;
-      s.base += shift;
+      s.base = v - (haveDay ? dayOff : 0);
       cusumPos = 0;
       cusumNeg = 0;
     }
@@ -464,12 +496,33 @@ export class SeriesModel {
     const u = s.tailU[k] as number;
     const q = this.cfg.tailQuantile;
     if (x <= u) return u > 0 ? 1 - q * (x / u) : 1;
-    return (1 - q) * Math.exp(-(x - u) / (s.tailBeta[k] as number));
+    const pot = (1 - q) * Math.exp(-(x - u) / (s.tailBeta[k] as number));
+    if (pot > 0.01 || x < 2) return pot;
+    // Large surprises of this size seen before are not rare: the decayed histogram bounds the tail from below.
+    const b = Math.min(HIST_BINS - 1, Math.floor(2 * Math.log2(x / 2)));
+    const h = s.hist;
+    let tail = 0;
+    for (let i = k * HIST_BINS + b; i < (k + 1) * HIST_BINS; i++) tail += h[i] as number;
+    const emp = tail / (s.histTotal as number);
+    return emp > pot ? emp : pot;
   }
 
   /** Peaks-over-threshold update: stochastic-approximation quantile and clipped mean excess. */
   private tailLearn(k: number, x: number): void {
     const s = this.s;
+    if (k === 0) {
+      s.histTotal += s.histW;
+      s.histW /= HIST_DECAY;
+      if (s.histW > 1e150) {
+        for (let i = 0; i < s.hist.length; i++) s.hist[i] = (s.hist[i] as number) / s.histW;
+        s.histTotal /= s.histW;
+        s.histW = 1;
+      }
+    }
+    if (x >= 2) {
+      const b = Math.min(HIST_BINS - 1, Math.floor(2 * Math.log2(x / 2)));
+      s.hist[k * HIST_BINS + b] = (s.hist[k * HIST_BINS + b] as number) + s.histW;
+    }
     const q = this.cfg.tailQuantile;
     const u = s.tailU[k] as number;
     const beta = s.tailBeta[k] as number;
@@ -507,7 +560,7 @@ export class SeriesModel {
       case 'trend':
         return `${what} is drifting ${v > expected ? 'up' : 'down'} (${fmt(v)}, expected ${band})`;
       case 'seasonal':
-        return `${what} ${fmt(v)} breaks the usual ${model === MODEL_WEEKLY ? 'weekly' : 'daily'} pattern (expected ${band} at this time)`;
+        return `${what} ${fmt(v)} breaks the usual daily pattern (expected ${band} at this time)`;
       case 'novel':
         return `${what} ${fmt(v)} is outside anything seen before (${fmt(this.s.min)}–${fmt(this.s.max)})`;
       case 'flatline':

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import * as ets from '@bsull/augurs/ets';
 import * as mstl from '@bsull/augurs/mstl';
 import * as seasons from '@bsull/augurs/seasons';
 
@@ -11,6 +12,7 @@ export function initAugurs(): void {
   if (ready) return;
   const dir = dirname(createRequire(import.meta.url).resolve('@bsull/augurs/mstl'));
   mstl.initSync({ module: readFileSync(join(dir, 'mstl_bg.wasm')) });
+  ets.initSync({ module: readFileSync(join(dir, 'ets_bg.wasm')) });
   seasons.initSync({ module: readFileSync(join(dir, 'seasons_bg.wasm')) });
   ready = true;
 }
@@ -26,6 +28,19 @@ export interface AugursForecast {
 export function mstlEtsForecast(y: ArrayLike<number>, periods: readonly number[], horizon: number, level = 0.8): AugursForecast {
   initAugurs();
   const model = mstl.MSTL.ets(Uint32Array.from(periods));
+  try {
+    model.fit(Float64Array.from(y));
+    const f = model.predict(horizon, level);
+    return f.intervals ? { point: f.point, lower: f.intervals.lower, upper: f.intervals.upper } : { point: f.point };
+  } finally {
+    model.free();
+  }
+}
+
+/** Fits augurs' AutoETS without seasonality (`spec` such as `ZZN`) and predicts `horizon` steps with intervals at `level`. */
+export function etsForecast(y: ArrayLike<number>, horizon: number, level = 0.8, spec = 'ZZN'): AugursForecast {
+  initAugurs();
+  const model = new ets.AutoETS(1, spec);
   try {
     model.fit(Float64Array.from(y));
     const f = model.predict(horizon, level);

@@ -1,11 +1,6 @@
-import { promisify } from 'node:util';
-import { gunzip as gunzipCb, inflate as inflateCb } from 'node:zlib';
 import type { FastifyReply } from 'fastify';
 import { type AppendResult, type Logger, VigilError, isVigilError } from '../core/index.js';
 import type { IngestPipeline } from './pipeline.js';
-
-const gunzip = promisify(gunzipCb);
-const inflate = promisify(inflateCb);
 
 /** What every ingest protocol's routes need from the server that mounts them. */
 export interface IngestRouteDeps {
@@ -27,6 +22,8 @@ export interface IngestRejection {
   sample?: number;
   /** 1-based line of the input, for text protocols. */
   line?: number;
+  /** Index of the data point in the request, for OTLP (counted across all metrics in request order). */
+  point?: number;
 }
 
 /** The JSON body ingest routes answer with: how many samples were stored and which were refused, and why. */
@@ -59,8 +56,8 @@ export function summariseRejections(report: IngestReport): string {
   const byReason = new Map<string, number>();
   for (const r of report.rejected) byReason.set(r.reason, (byReason.get(r.reason) ?? 0) + 1);
   const parts = [...byReason].map(([reason, n]) => `${reason} ×${n}`);
-  const first = report.rejected[0];
-  const example = first?.detail !== undefined ? ` (first: ${first.detail.slice(0, 200)})` : '';
+  const details = [...new Set(report.rejected.map((r) => r.detail).filter((d) => d !== undefined))].slice(0, 3);
+  const example = details.length > 0 ? ` (${details.map((d) => d.slice(0, 160)).join('; ')})` : '';
   const listed = report.rejected.length < report.rejectedCount ? `, listed ${report.rejected.length}` : '';
   return `${report.accepted} accepted, ${report.rejectedCount} rejected: ${parts.join(', ')}${listed}${example}`;
 }
@@ -107,22 +104,3 @@ export function logIfServerError(logger: Logger, err: unknown, status: number, p
   if (status >= 500 && status !== 503) logger.error({ err, protocol }, 'ingest request failed');
 }
 
-/**
- * Undoes `Content-Encoding` gzip or deflate (identity passes through), refusing output above `limit`
- * bytes with BODY_TOO_LARGE and damaged input with BAD_ENCODING.
- */
-export async function decodeContentEncoding(body: Buffer, encoding: string | undefined, limit: number): Promise<Buffer> {
-  const enc = (encoding ?? 'identity').trim().toLowerCase();
-  if (enc === 'identity' || enc === '') return body;
-  if (enc !== 'gzip' && enc !== 'x-gzip' && enc !== 'deflate') {
-    throw new VigilError('BAD_ENCODING', `unsupported Content-Encoding "${enc.slice(0, 32)}"; use gzip, deflate or none`);
-  }
-  try {
-    return await (enc === 'deflate' ? inflate(body, { maxOutputLength: limit }) : gunzip(body, { maxOutputLength: limit }));
-  } catch (e) {
-    if ((e as { code?: unknown }).code === 'ERR_BUFFER_TOO_LARGE') {
-      throw new VigilError('BODY_TOO_LARGE', `decompressed body exceeds the limit of ${limit} bytes`);
-    }
-    throw new VigilError('BAD_ENCODING', `body could not be decompressed as ${enc}`, { cause: e });
-  }
-}

@@ -599,6 +599,10 @@ export function parseQuery(query: string): Expr {
   if (firstError !== undefined) {
     const at = firstError.from;
     const rest = query.slice(at).trim();
+    const ident = /([a-zA-Z_:][a-zA-Z0-9_:]*)\s*$/.exec(query.slice(0, at));
+    if (ident !== null && rest.startsWith('(')) {
+      throw new VigilError('UNSUPPORTED_QUERY', `the function "${ident[1]}" is not supported by Vigil's PromQL subset`);
+    }
     const token = rest === '' ? 'end of input' : `"${rest.slice(0, 20)}"`;
     throw new VigilError('BAD_QUERY', `${position(query, at)}: parse error: unexpected ${token}`);
   }

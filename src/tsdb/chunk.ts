@@ -379,9 +379,9 @@ export function beginBlob(count: number): BitWriter {
 }
 
 /** Pads the writer to a byte boundary, appends the CRC-32 and returns a copy of the bytes. */
-export function finishBlob(w: BitWriter): Uint8Array {
+export function finishBlob(w: BitWriter): Buffer {
   const len = w.byteLength;
-  const out = new Uint8Array(len + 4);
+  const out = Buffer.allocUnsafe(len + 4);
   out.set(w.buf.subarray(0, len));
   const c = crc32(out.subarray(0, len));
   out[len] = c & 0xff;
@@ -405,7 +405,7 @@ export function openBlob(buf: Uint8Array): { r: BitReader; count: number } {
 }
 
 /** Encodes samples [from, to) (timestamps strictly ascending integers in [0, 2^53)) into a chunk blob. */
-export function encodeChunk(ts: ArrayLike<number>, vs: ArrayLike<number>, from = 0, to = ts.length): Uint8Array {
+export function encodeChunk(ts: ArrayLike<number>, vs: ArrayLike<number>, from = 0, to = ts.length): Buffer {
   const n = to - from;
   if (n < 1) throw new VigilError('INTERNAL', 'cannot encode an empty chunk');
   let prev = -1;

@@ -2,16 +2,12 @@ import { closeSync, fdatasyncSync, fsyncSync, mkdirSync, openSync, readdirSync, 
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 
-/** WAL entry types inside a record's payload. */
-export const ENTRY_SERIES = 1;
-/** Samples of one series: id, count, then (t, v) float64 pairs. */
+/** WAL entry: samples of one series: id, count, then (t, v) float64 pairs. */
 export const ENTRY_SAMPLES = 2;
 /** A head snapshot of one series written at checkpoint: id, blob length, chunk blob. */
 export const ENTRY_SNAPSHOT = 3;
 
 const HEADER = 8;
-const textEncoder = new TextEncoder();
-const textDecoder = new TextDecoder();
 
 /**
  * Builds one WAL record payload in a growable buffer; entries are appended by the store while it
@@ -40,22 +36,6 @@ export class WalBuffer {
     next.set(this.bytes.subarray(0, this.pos));
     this.bytes = next;
     this.view = new DataView(next.buffer);
-  }
-
-  /** Adds a series definition. */
-  addSeries(id: number, tenant: string, labelsJson: string): void {
-    const t = textEncoder.encode(tenant);
-    const l = textEncoder.encode(labelsJson);
-    this.ensure(1 + 4 + 4 + t.length + 4 + l.length);
-    const v = this.view;
-    v.setUint8(this.pos, ENTRY_SERIES);
-    v.setUint32(this.pos + 1, id, true);
-    v.setUint32(this.pos + 5, t.length, true);
-    this.bytes.set(t, this.pos + 9);
-    this.pos += 9 + t.length;
-    v.setUint32(this.pos, l.length, true);
-    this.bytes.set(l, this.pos + 4);
-    this.pos += 4 + l.length;
   }
 
   /** Starts a samples entry for series `id` with room for `max` samples; returns the entry start. */
@@ -107,7 +87,6 @@ export class WalBuffer {
 
 /** Receives WAL entries during replay. */
 export interface WalVisitor {
-  series(id: number, tenant: string, labelsJson: string): void;
   samples(id: number, view: DataView, offset: number, count: number): void;
   snapshot(id: number, blob: Uint8Array): void;
 }
@@ -145,15 +124,7 @@ export function replaySegment(path: string, visit: WalVisitor): { records: numbe
     while (p < end) {
       const type = view.getUint8(p);
       const id = view.getUint32(p + 1, true);
-      if (type === ENTRY_SERIES) {
-        const tl = view.getUint32(p + 5, true);
-        const tenant = textDecoder.decode(bytes.subarray(p + 9, p + 9 + tl));
-        p += 9 + tl;
-        const ll = view.getUint32(p, true);
-        const labels = textDecoder.decode(bytes.subarray(p + 4, p + 4 + ll));
-        p += 4 + ll;
-        visit.series(id, tenant, labels);
-      } else if (type === ENTRY_SAMPLES) {
+      if (type === ENTRY_SAMPLES) {
         const n = view.getUint32(p + 5, true);
         visit.samples(id, view, p + 9, n);
         p += 9 + n * 16;

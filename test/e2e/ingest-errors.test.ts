@@ -1,6 +1,6 @@
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type TestServer, startTestServer } from '../support/server.js';
+import { startTestServer, type TestServer } from '../support/server.js';
 
 let srv: TestServer;
 beforeAll(async () => {
@@ -10,7 +10,10 @@ afterAll(async () => {
   await srv.dispose();
 });
 
-async function ingest(body: string | Buffer, headers: Record<string, string> = {}): Promise<{ status: number; json: Record<string, unknown> }> {
+async function ingest(
+  body: string | Buffer,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; json: Record<string, unknown> }> {
   const res = await fetch(`${srv.url}/api/v1/ingest`, {
     method: 'POST',
     headers: { authorization: srv.agentAuth, 'content-type': 'application/json', ...headers },
@@ -52,7 +55,9 @@ describe('POST /api/v1/ingest', () => {
 
     const wrongShape = await ingest(JSON.stringify({ series: [{ labels: { __name__: 'x' }, samples: 5 }] }));
     expect(wrongShape.status).toBe(400);
-    expect(wrongShape.json).toEqual({ error: { code: 'BAD_PAYLOAD', message: 'series[0].samples must be an array of [timestamp_ms, value]' } });
+    expect(wrongShape.json).toEqual({
+      error: { code: 'BAD_PAYLOAD', message: 'series[0].samples must be an array of [timestamp_ms, value]' },
+    });
 
     const badGzip = await ingest(Buffer.from('not gzip'), { 'content-encoding': 'gzip' });
     expect(badGzip.status).toBe(400);
@@ -70,7 +75,11 @@ describe('POST /api/v1/ingest', () => {
   });
 
   it('requires an ingest credential and refuses read routes to an agent key', async () => {
-    const anon = await fetch(`${srv.url}/api/v1/ingest`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"series":[]}' });
+    const anon = await fetch(`${srv.url}/api/v1/ingest`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"series":[]}',
+    });
     expect(anon.status).toBe(401);
     const wrong = await ingest('{"series":[]}', { authorization: 'Bearer vgl_ak_wrong' });
     expect(wrong.status).toBe(401);

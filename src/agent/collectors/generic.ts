@@ -1,5 +1,7 @@
+import { createRequire } from 'node:module';
 import os from 'node:os';
 import type { Collector, Sink } from '../types.js';
+import { emitTopProcesses } from './top-processes.js';
 
 /** What the portable collectors cannot measure, logged once at start so that a missing series is not a mystery. */
 export function genericLimitations(platform: NodeJS.Platform = process.platform): string[] {
@@ -26,6 +28,10 @@ let siModule: Promise<Si> | undefined;
 
 function si(): Promise<Si> {
   // Loaded only off Linux: on Linux the agent reads procfs itself and never evaluates this library.
+  // systeminformation is CommonJS; inside the one-file ESM bundle its require('os') calls go through esbuild's shim,
+  // which works only when a global `require` exists, so provide one before it is evaluated.
+  const g = globalThis as { require?: NodeJS.Require };
+  g.require ??= createRequire(import.meta.url);
   siModule ??= import('systeminformation').then((m) => ((m as { default?: Si }).default ?? m) as Si);
   return siModule;
 }
@@ -129,19 +135,21 @@ function slowCollector(topN: number, everyMs: number): Collector {
       const s = await si();
       const [procs, conns] = await Promise.all([s.processes(), s.networkConnections()]);
       sink.add('vigil_processes', undefined, procs.all);
-      const emit = (by: string, list: typeof procs.list) =>
-        list.slice(0, topN).forEach((p, i) => {
-          const l = { by, rank: String(i + 1), name: p.name, pid: String(p.pid) };
-          sink.add('vigil_top_process_cpu_ratio', l, p.cpu / 100);
-          sink.add('vigil_top_process_resident_memory_bytes', l, p.memRss * 1024);
-        });
-      emit('cpu', [...procs.list].sort((a, b) => b.cpu - a.cpu));
-      emit('memory', [...procs.list].sort((a, b) => b.memRss - a.memRss));
+      emitTopProcesses(
+        sink,
+        procs.list.map((p) => ({ name: p.name, pid: p.pid, cpu: p.cpu / 100, rss: p.memRss * 1024 })),
+        topN,
+        true,
+      );
       const states = new Map<string, number>();
       for (const c of conns) {
         if (!c.protocol.startsWith('tcp') || !c.state) continue;
         // Normalise netstat's spellings (FIN_WAIT_1, LISTENING, SYN_RECEIVED) to node_exporter's state names.
-        const st = c.state.toLowerCase().replace('fin_wait_', 'fin_wait').replace('listening', 'listen').replace('syn_received', 'syn_recv');
+        const st = c.state
+          .toLowerCase()
+          .replace('fin_wait_', 'fin_wait')
+          .replace('listening', 'listen')
+          .replace('syn_received', 'syn_recv');
         states.set(st, (states.get(st) ?? 0) + 1);
       }
       for (const [state, n] of states) sink.add('node_tcp_connection_states', { state }, n);
@@ -151,5 +159,11 @@ function slowCollector(topN: number, everyMs: number): Collector {
 
 /** Collectors for platforms without procfs (macOS, Windows, BSD), built on Node's `os` module and systeminformation. */
 export function genericCollectors(opts: GenericCollectorOptions = {}): Collector[] {
-  return [cpuCollector(), memoryCollector(), filesystemCollector(), ioCollector(), slowCollector(opts.topN ?? 5, opts.slowEveryMs ?? 30_000)];
+  return [
+    cpuCollector(),
+    memoryCollector(),
+    filesystemCollector(),
+    ioCollector(),
+    slowCollector(opts.topN ?? 5, opts.slowEveryMs ?? 30_000),
+  ];
 }

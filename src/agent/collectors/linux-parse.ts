@@ -187,7 +187,10 @@ export function countTcpStates(text: string, counts: Map<string, number>): void 
     let end = text.indexOf('\n', start);
     if (end < 0) end = text.length;
     // Fields: sl local_address rem_address st …; the state is the fourth whitespace-separated field.
-    const f = text.slice(start, Math.min(end, start + 120)).trim().split(/\s+/);
+    const f = text
+      .slice(start, Math.min(end, start + 120))
+      .trim()
+      .split(/\s+/);
     const state = TCP_STATES[Number.parseInt(f[3] ?? '', 16)];
     if (state) counts.set(state, (counts.get(state) ?? 0) + 1);
     start = end + 1;
@@ -223,7 +226,12 @@ export function parseMounts(text: string, fstypeExclude: RegExp = FSTYPE_EXCLUDE
     const fstype = f[2] as string;
     if (fstypeExclude.test(fstype) || mountExclude.test(mountpoint)) continue;
     byPoint.delete(mountpoint);
-    byPoint.set(mountpoint, { device: unescapeMount(f[0] as string), mountpoint, fstype, readonly: (f[3] as string).split(',').includes('ro') });
+    byPoint.set(mountpoint, {
+      device: unescapeMount(f[0] as string),
+      mountpoint,
+      fstype,
+      readonly: (f[3] as string).split(',').includes('ro'),
+    });
   }
   return [...byPoint.values()];
 }

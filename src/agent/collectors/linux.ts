@@ -1,8 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { statfs } from 'node:fs/promises';
-import type { Collector, Sink } from '../types.js';
+import type { Collector } from '../types.js';
 import {
-  TCP_STATES,
   countTcpStates,
   parseDiskstats,
   parseLoadavg,
@@ -12,8 +11,10 @@ import {
   parsePidStat,
   parseProcStat,
   parseVmstat,
+  TCP_STATES,
   USER_HZ,
 } from './linux-parse.js';
+import { emitTopProcesses, type ProcSample } from './top-processes.js';
 
 /** Options for the Linux collectors. */
 export interface LinuxCollectorOptions {
@@ -78,7 +79,8 @@ function cpuCollector(proc: string): Collector {
       const text = read(`${proc}/stat`);
       if (text === undefined) throw new Error(`cannot read ${proc}/stat`);
       const st = parseProcStat(text);
-      for (const [cpu, times] of st.cpus) for (const [mode, v] of Object.entries(times)) sink.add('node_cpu_seconds_total', { cpu, mode }, v);
+      for (const [cpu, times] of st.cpus)
+        for (const [mode, v] of Object.entries(times)) sink.add('node_cpu_seconds_total', { cpu, mode }, v);
       if (st.total) for (const [mode, v] of Object.entries(st.total)) sink.add('vigil_cpu_seconds_total', { mode }, v);
       if (st.bootTime !== undefined) sink.add('node_boot_time_seconds', undefined, st.bootTime);
       if (st.contextSwitches !== undefined) sink.add('node_context_switches_total', undefined, st.contextSwitches);
@@ -230,13 +232,6 @@ function tcpCollector(proc: string): Collector {
   };
 }
 
-interface ProcSample {
-  name: string;
-  pid: number;
-  cpu: number;
-  rss: number;
-}
-
 function processCollector(proc: string, topN: number): Collector {
   const pageSize = detectPageSize(proc);
   let last = new Map<number, number>();
@@ -275,15 +270,7 @@ function processCollector(proc: string, topN: number): Collector {
       for (const [state, n] of states) sink.add('node_processes_state', { state }, n);
       sink.add('node_processes_threads', undefined, threads);
       sink.add('vigil_processes', undefined, procs.length);
-      const emit = (by: string, list: ProcSample[]) =>
-        list.slice(0, topN).forEach((p, i) => {
-          const l = { by, rank: String(i + 1), name: p.name, pid: String(p.pid) };
-          sink.add('vigil_top_process_cpu_ratio', l, Math.round(p.cpu * 10000) / 10000);
-          sink.add('vigil_top_process_resident_memory_bytes', l, p.rss);
-        });
-      // The first pass has no previous CPU times to compare with, so only the memory list is meaningful then.
-      if (dt > 0) emit('cpu', [...procs].sort((a, b) => b.cpu - a.cpu));
-      emit('memory', procs.sort((a, b) => b.rss - a.rss));
+      emitTopProcesses(sink, procs, topN, dt > 0);
     },
   };
 }

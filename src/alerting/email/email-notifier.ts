@@ -1,4 +1,4 @@
-import nodemailer from 'nodemailer';
+import nodemailer, { type Transporter } from 'nodemailer';
 import { DeliveryError, type Notifier } from '../channel.js';
 import type { ChannelConfig } from '../config.js';
 import { renderHtml, renderText, subjectOf } from '../message.js';
@@ -11,7 +11,7 @@ export class EmailNotifier implements Notifier {
   readonly id: string;
   readonly type = 'email' as const;
   private readonly cfg: EmailConfig;
-  private readonly transport: nodemailer.Transporter;
+  private readonly transport: Transporter;
 
   constructor(cfg: EmailConfig, timeoutMs = 10_000) {
     this.id = cfg.id;

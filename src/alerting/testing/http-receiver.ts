@@ -8,6 +8,8 @@ export interface ReceivedRequest {
   path: string;
   headers: IncomingHttpHeaders;
   body: string;
+  /** Status the receiver answered. */
+  status: number;
 }
 
 /** A real HTTP server on 127.0.0.1 standing in for Slack or a webhook endpoint in tests and benchmarks. */
@@ -35,6 +37,7 @@ export class HttpReceiver {
           path: req.url ?? '',
           headers: req.headers,
           body: Buffer.concat(chunks).toString('utf8'),
+          status: 0,
         };
         if (this.hang) {
           const release = () => res.destroy();
@@ -42,9 +45,10 @@ export class HttpReceiver {
           res.on('close', () => this.held.delete(release));
           return;
         }
+        const status = this.script.shift() ?? this.status;
+        r.status = status;
         this.requests.push(r);
         this.onRequest?.(r);
-        const status = this.script.shift() ?? this.status;
         res.writeHead(status, { 'content-type': 'text/plain' }).end(status < 300 ? 'ok' : 'error');
         for (const w of this.waiters.splice(0)) w();
       });
@@ -56,7 +60,7 @@ export class HttpReceiver {
 
   /** Requests answered with a 2xx. */
   accepted(): ReceivedRequest[] {
-    return this.requests;
+    return this.requests.filter((r) => r.status < 300);
   }
 
   /** Resolves once at least `n` requests were answered (or rejects after `timeoutMs`). */

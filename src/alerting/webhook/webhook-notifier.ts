@@ -16,7 +16,7 @@ export function signBody(secret: string, body: string): string {
 
 /** Vigil's own webhook body: the notification plus its delivery identity. */
 export function vigilPayload(msg: NotificationMessage, ctx: DeliveryContext): Record<string, unknown> {
-  return { version: 1, id: ctx.id, attempt: ctx.attempt, summary: subjectOf(msg), ...msg };
+  return { ...msg, schemaVersion: 1, id: ctx.id, attempt: ctx.attempt, summary: subjectOf(msg) };
 }
 
 /** The Alertmanager webhook payload (version 4): one alert per incident member, so existing receivers work unchanged. */

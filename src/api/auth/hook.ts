@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { type AuthScope, DEFAULT_TENANT, type Principal, type Role, VigilError } from '../../core/index.js';
 import type { AuthStore } from './auth-store.js';
+import type { RateLimiter } from './rate-limit.js';
 
 /** Name of the session cookie (HTTP-only, SameSite=Strict). */
 export const SESSION_COOKIE = 'vigil_session';
@@ -86,9 +87,10 @@ async function resolvePrincipal(store: AuthStore, req: FastifyRequest, scope: Au
 /**
  * Authenticates every request before its handler runs and enforces the route's scope
  * (`config.auth`, default `read`): sets `request.principal` and `request.tenant`.
- * No credentials → 401; wrong credentials → 401; a role the scope does not allow → 403.
+ * No credentials → 401; wrong credentials → 401; a role the scope does not allow → 403; past the caller's
+ * rate limit → 429 with Retry-After.
  */
-export function registerAuthHook(app: FastifyInstance, store: AuthStore): void {
+export function registerAuthHook(app: FastifyInstance, store: AuthStore, limiter?: RateLimiter): void {
   app.decorateRequest('tenant', DEFAULT_TENANT);
   app.decorateRequest('principal', null as unknown as Principal);
   app.addHook('preHandler', async (req: FastifyRequest, _reply: FastifyReply) => {
@@ -113,6 +115,11 @@ export function registerAuthHook(app: FastifyInstance, store: AuthStore): void {
         `this route needs ${scope} access; ${principal.kind === 'agent-key' ? 'an agent key may only ingest' : `role ${principal.role} is not enough`}`,
       );
     }
+    const wait = limiter?.take(principal.id) ?? 0;
+    if (wait > 0)
+      throw new VigilError('RATE_LIMITED', `rate limit for ${principal.name} exceeded; retry later`, {
+        context: { retryAfterSeconds: wait },
+      });
     req.principal = principal;
     req.tenant = principal.tenant;
   });

@@ -4,12 +4,12 @@ import {
   type IngestRejection,
   type IngestRouteDeps,
   buildReport,
-  decodeContentEncoding,
   errorAnswer,
   logIfServerError,
   setOutcomeHeaders,
   summariseRejections,
 } from '../route-deps.js';
+import { decodeContentEncoding } from '../route-helpers.js';
 import { parseLineProtocol, parsePrecision } from './parse.js';
 
 /** Protocol name used in metrics and logs. */

@@ -143,7 +143,7 @@ describe('POST /api/v1/write', () => {
     expect(notSnappy.statusCode).toBe(400);
     const notProto = await post(t, compressSync(Buffer.from([0x0a, 0x50, 0x01])));
     expect(notProto.statusCode).toBe(400);
-    expect(notProto.json().code).toBe('BAD_PAYLOAD');
+    expect(notProto.json().error.code).toBe('BAD_PAYLOAD');
     const gzip = await post(t, Buffer.from('x'), { 'content-encoding': 'gzip' });
     expect(gzip.statusCode).toBe(400);
     expect(t.store.appendCalls).toBe(0);
@@ -153,7 +153,7 @@ describe('POST /api/v1/write', () => {
     t = await buildTestApp(registerRemoteWriteRoutes, { bodyLimit: 2048, maxSamplesPerRequest: 10 });
     const many = await post(t, compressSync(encodeWriteRequest([series('m', {}, [...Array(11).keys()], Array(11).fill(1))])));
     expect(many.statusCode).toBe(413);
-    expect(many.json().code).toBe('TOO_MANY_SAMPLES');
+    expect(many.json().error.code).toBe('TOO_MANY_SAMPLES');
     // Compresses to a few bytes but declares 100 kB once decompressed.
     const bomb = await post(t, compressSync(Buffer.alloc(100_000)));
     expect(bomb.statusCode).toBe(413);

@@ -69,6 +69,6 @@ async function handle(req: FastifyRequest, reply: FastifyReply, deps: IngestRout
     const answer = errorAnswer(e);
     logIfServerError(deps.logger, e, answer.status, REMOTE_WRITE_PROTOCOL);
     if (answer.retryAfterSeconds !== undefined) reply.header('retry-after', String(answer.retryAfterSeconds));
-    await reply.code(answer.status).send({ code: answer.code, message: answer.message });
+    await reply.code(answer.status).send({ error: { code: answer.code, message: answer.message } });
   }
 }

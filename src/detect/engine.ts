@@ -1,0 +1,224 @@
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Worker } from 'node:worker_threads';
+import client, { type Registry } from 'prom-client';
+import { type Anomaly, type Clock, type Logger, type SeriesSamples, VigilError, seriesKey, siblingModule, startWorker, systemClock } from '../core/index.js';
+import type { FromWorker, ModelInfo, SavedModel, ScoredBatch, ToWorker, WorkItem } from './protocol.js';
+
+/** Options of the detection engine. */
+export interface DetectionEngineOptions {
+  logger: Logger;
+  /** Where the engine's own metrics go (`vigil_detect_*`); none when absent. */
+  registry?: Registry;
+  /** Worker threads; series are sharded over them by a hash of their key. Default 1. */
+  workers?: number;
+  /** Persist model state here periodically and on stop; restore on start. No persistence when absent. */
+  stateDir?: string;
+  clock?: Clock;
+  /** How often model state is saved while running (ms). Default 5 minutes. */
+  saveIntervalMs?: number;
+}
+
+/** File (under `stateDir`) holding every model's state. */
+export const MODEL_STATE_FILE = 'detect-models.json';
+
+function hash(s: string): number {
+  let h = 2166136261;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 16777619);
+  return h >>> 0;
+}
+
+interface Pending {
+  resolve: (v: unknown) => void;
+  reject: (e: unknown) => void;
+}
+
+/**
+ * Scores every pushed sample in worker threads sharded by series, emits alert-level anomalies and
+ * per-sample scores, takes feedback, and saves model state so a restart does not mean re-learning.
+ */
+export class DetectionEngine {
+  private readonly log: Logger;
+  private readonly nWorkers: number;
+  private readonly stateDir: string | undefined;
+  private readonly clock: Clock;
+  private readonly saveIntervalMs: number;
+  private workers: Worker[] = [];
+  private readonly anomalyListeners: Array<(a: Anomaly) => void> = [];
+  private readonly scoreListeners: Array<(tenant: string, scores: ScoredBatch) => void> = [];
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 1;
+  private timer: NodeJS.Timeout | undefined;
+  private running = false;
+  private readonly samples: client.Counter | undefined;
+  private readonly anomalies: client.Counter<'severity'> | undefined;
+  private readonly errors: client.Counter | undefined;
+
+  constructor(opts: DetectionEngineOptions) {
+    this.log = opts.logger;
+    this.nWorkers = Math.max(1, Math.floor(opts.workers ?? 1));
+    this.stateDir = opts.stateDir;
+    this.clock = opts.clock ?? systemClock;
+    this.saveIntervalMs = opts.saveIntervalMs ?? 5 * 60_000;
+    if (opts.registry !== undefined) {
+      const registers = [opts.registry];
+      this.samples = new client.Counter({ name: 'vigil_detect_samples_total', help: 'Samples scored by detection.', registers });
+      this.anomalies = new client.Counter({ name: 'vigil_detect_anomalies_total', help: 'Alert-level anomalies emitted, by severity.', labelNames: ['severity'], registers });
+      this.errors = new client.Counter({ name: 'vigil_detect_errors_total', help: 'Errors in detection workers.', registers });
+    }
+  }
+
+  /** Starts the workers and restores saved model state. */
+  async start(): Promise<void> {
+    if (this.running) return;
+    for (let i = 0; i < this.nWorkers; i++) this.workers.push(this.spawn(i));
+    this.running = true;
+    const saved = this.readState();
+    if (saved.length > 0) {
+      const parts: SavedModel[][] = this.workers.map(() => []);
+      for (const m of saved) parts[hash(m.series) % this.nWorkers]?.push(m);
+      parts.forEach((models, i) => this.post(i, { type: 'restore', models }));
+      this.log.info({ models: saved.length }, 'detection models restored');
+    }
+    if (this.stateDir !== undefined) {
+      this.timer = setInterval(() => {
+        this.save().catch((e: unknown) => {
+          this.errors?.inc();
+          this.log.error({ err: e }, 'saving detection models failed');
+        });
+      }, this.saveIntervalMs);
+      this.timer.unref();
+    }
+  }
+
+  /** Saves model state (when a state directory is set) and stops the workers. */
+  async stop(): Promise<void> {
+    if (!this.running) return;
+    if (this.timer !== undefined) clearInterval(this.timer);
+    this.timer = undefined;
+    try {
+      await this.save();
+    } catch (e) {
+      this.log.error({ err: e }, 'saving detection models on stop failed');
+    }
+    this.running = false;
+    const ws = this.workers;
+    this.workers = [];
+    await Promise.all(ws.map((w) => w.terminate()));
+    for (const p of this.pending.values()) p.reject(new VigilError('NOT_READY', 'detection engine stopped'));
+    this.pending.clear();
+  }
+
+  /** Hands a batch to the workers; never blocks (scoring happens off the event loop). */
+  push(tenant: string, batch: readonly SeriesSamples[]): void {
+    if (!this.running) return;
+    const parts: WorkItem[][] = this.workers.map(() => []);
+    let n = 0;
+    for (const s of batch) {
+      if (s.timestamps.length === 0) continue;
+      const series = seriesKey(s.labels);
+      parts[hash(series) % this.nWorkers]?.push({ series, labels: s.labels, timestamps: s.timestamps, values: s.values });
+      n += s.timestamps.length;
+    }
+    parts.forEach((items, i) => {
+      if (items.length > 0) this.post(i, { type: 'push', tenant, items });
+    });
+    this.samples?.inc(n);
+  }
+
+  /** Registers a listener for alert-level anomalies (severity warning or critical, never while learning). */
+  onAnomaly(listener: (a: Anomaly) => void): void {
+    this.anomalyListeners.push(listener);
+  }
+
+  /** Registers a listener for the per-sample scores and expected bands of every pushed batch. */
+  onScores(listener: (tenant: string, scores: ScoredBatch) => void): void {
+    this.scoreListeners.push(listener);
+  }
+
+  /** Tells a series' model that a time range was expected (widen its band) or an anomaly (narrow it). */
+  async feedback(tenant: string, series: string, start: number, end: number, kind: 'expected' | 'anomaly'): Promise<void> {
+    const found = await this.request(hash(series) % this.nWorkers, (id) => ({ type: 'feedback', id, tenant, series, start, end, kind }));
+    if (found !== true) throw new VigilError('NOT_FOUND', `no detection model for series ${series}`);
+  }
+
+  /** Per-series model information (learning state, chosen baseline, band factor) of one tenant. */
+  async models(tenant: string): Promise<ModelInfo[]> {
+    const parts = await Promise.all(this.workers.map((_, i) => this.request(i, (id) => ({ type: 'models', id, tenant }))));
+    return (parts as ModelInfo[][]).flat().sort((a, b) => (a.series < b.series ? -1 : a.series > b.series ? 1 : 0));
+  }
+
+  /** Writes every model's state to `stateDir` now (atomically: temporary file then rename). */
+  async save(): Promise<void> {
+    if (this.stateDir === undefined || !this.running) return;
+    const parts = await Promise.all(this.workers.map((_, i) => this.request(i, (id) => ({ type: 'save', id }))));
+    const models = (parts as SavedModel[][]).flat();
+    mkdirSync(this.stateDir, { recursive: true });
+    const path = join(this.stateDir, MODEL_STATE_FILE);
+    writeFileSync(`${path}.tmp`, JSON.stringify({ savedAt: this.clock.now(), models }));
+    renameSync(`${path}.tmp`, path);
+    this.log.debug({ models: models.length }, 'detection models saved');
+  }
+
+  private readState(): SavedModel[] {
+    if (this.stateDir === undefined) return [];
+    const path = join(this.stateDir, MODEL_STATE_FILE);
+    if (!existsSync(path)) return [];
+    try {
+      return (JSON.parse(readFileSync(path, 'utf8')) as { models: SavedModel[] }).models;
+    } catch (e) {
+      this.log.error({ err: e, path }, 'detection model state unreadable; starting to learn afresh');
+      return [];
+    }
+  }
+
+  private spawn(index: number): Worker {
+    const w = startWorker(siblingModule(import.meta.url, 'worker'));
+    w.on('message', (m: FromWorker) => this.onMessage(m));
+    w.on('error', (e) => {
+      this.errors?.inc();
+      this.log.error({ err: e, worker: index }, 'detection worker failed; restarting it');
+      if (this.running && this.workers[index] === w) this.workers[index] = this.spawn(index);
+    });
+    return w;
+  }
+
+  private onMessage(m: FromWorker): void {
+    if (m.type === 'scored') {
+      for (const l of this.scoreListeners) this.safe(() => l(m.tenant, m.scores));
+      for (const a of m.anomalies) {
+        this.anomalies?.inc({ severity: a.severity });
+        for (const l of this.anomalyListeners) this.safe(() => l(a));
+      }
+    } else if (m.type === 'reply') {
+      const p = this.pending.get(m.id);
+      this.pending.delete(m.id);
+      p?.resolve(m.result);
+    } else {
+      this.errors?.inc();
+      this.log.error({ detail: m.message }, 'detection worker error');
+    }
+  }
+
+  private safe(f: () => void): void {
+    try {
+      f();
+    } catch (e) {
+      this.errors?.inc();
+      this.log.error({ err: e }, 'detection listener threw');
+    }
+  }
+
+  private post(i: number, m: ToWorker): void {
+    this.workers[i]?.postMessage(m);
+  }
+
+  private request(i: number, make: (id: number) => ToWorker): Promise<unknown> {
+    if (!this.running) return Promise.reject(new VigilError('NOT_READY', 'detection engine is not running'));
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      this.post(i, make(id));
+    });
+  }
+}

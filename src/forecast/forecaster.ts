@@ -1,0 +1,126 @@
+import { etsForecast, mstlEtsForecast } from './augurs.js';
+import { type DetectedPeriod, detectSeasonality } from './seasonality.js';
+import { fillGaps, quantile } from './stats.js';
+import type { ForecastInput, PointForecast } from './types.js';
+
+/** Tuning of the production forecaster; the defaults are what `vigil forecast` and the server use. */
+export interface ForecasterOptions {
+  /** Central probability of the interval (default 0.8). */
+  level?: number;
+  /** Most recent points given to the model (default 4032: two weeks at 5 min). */
+  maxPoints?: number;
+  /** Seasonality threshold (see `detectSeasonality`). */
+  minStrength?: number;
+  /** Weight of the robust seasonal profile in the blend with MSTL (0 = MSTL only). */
+  blend?: number;
+  /** Per-step multiplier of the model's trend beyond the last value (1 = undamped). */
+  damping?: number;
+}
+
+/** A forecast with what the model found: the periods used and which model produced it. */
+export interface SeriesForecast extends PointForecast {
+  lower: number[];
+  upper: number[];
+  periods: DetectedPeriod[];
+  model: 'flat' | 'mstl' | 'ets' | 'naive';
+}
+
+/** The production defaults. */
+export const DEFAULT_FORECASTER: Required<ForecasterOptions> = { level: 0.8, maxPoints: 4032, minStrength: 0.3, blend: 0, damping: 1 };
+
+/** Forecasts `input.horizon` steps of a regularly spaced history with the production model. */
+export function forecastSeries(input: ForecastInput, options: ForecasterOptions = {}): SeriesForecast {
+  const o = { ...DEFAULT_FORECASTER, ...options };
+  const all = fillGaps(input.values);
+  const y = all.subarray(Math.max(0, all.length - o.maxPoints));
+  const H = input.horizon;
+  const n = y.length;
+  const last = n ? (y[n - 1] as number) : 0;
+  if (n < 8 || isConstant(y, Math.max(8, Math.floor(n / 4)))) return flatForecast(y, H, o.level);
+  const periods = detectSeasonality(y, input.stepMs, { minStrength: o.minStrength });
+  let f: { point: number[]; lower?: number[]; upper?: number[] };
+  let model: SeriesForecast['model'];
+  try {
+    if (periods.length > 0) {
+      f = mstlEtsForecast(y, periods.map((p) => p.steps), H, o.level);
+      model = 'mstl';
+    } else {
+      f = etsForecast(y, H, o.level);
+      model = 'ets';
+    }
+  } catch {
+    return { ...naiveWithEmpiricalInterval(y, H, o.level), periods, model: 'naive' };
+  }
+  let point = f.point.slice();
+  let lower = f.lower?.slice() ?? point.slice();
+  let upper = f.upper?.slice() ?? point.slice();
+  if (!point.every(Number.isFinite)) return { ...naiveWithEmpiricalInterval(y, H, o.level), periods, model: 'naive' };
+  if (o.blend > 0 && periods.length > 0) {
+    const prof = seasonalProfile(y, periods[periods.length - 1]!.steps, H);
+    point = point.map((p, i) => (1 - o.blend) * p + o.blend * (prof[i] as number));
+  }
+  if (o.damping < 1) {
+    // pull the forecast's drift away from the last level: the trend extrapolation is the riskiest part far ahead
+    const base = f.point[0] as number;
+    for (let i = 0; i < H; i++) {
+      const keep = (1 - o.damping ** (i + 1)) / (1 - o.damping) / (i + 1);
+      const drift = ((f.point[i] as number) - base) * (1 - keep);
+      point[i] = (point[i] as number) - drift;
+      lower[i] = (lower[i] as number) - drift;
+      upper[i] = (upper[i] as number) - drift;
+    }
+  }
+  void last;
+  lower = lower.map((l, i) => Math.min(l, point[i] as number));
+  upper = upper.map((u, i) => Math.max(u, point[i] as number));
+  return { point, lower, upper, periods, model };
+}
+
+function isConstant(y: Float64Array, window: number): boolean {
+  const n = y.length;
+  const v = y[n - 1] as number;
+  for (let i = Math.max(0, n - window); i < n; i++) if (y[i] !== v) return false;
+  return true;
+}
+
+/** Median of each phase over the last (up to) three cycles, shifted to the recent level. */
+function seasonalProfile(y: Float64Array, p: number, H: number): number[] {
+  const n = y.length;
+  const k = Math.min(3, Math.floor(n / p));
+  const out: number[] = [];
+  for (let h = 1; h <= H; h++) {
+    const phase = (h - 1) % p;
+    const vals: number[] = [];
+    for (let c = 1; c <= k; c++) vals.push(y[n - c * p + phase] as number);
+    out.push(quantile(vals, 0.5));
+  }
+  return out;
+}
+
+/**
+ * A flat series forecast as flat: the last value, with an interval from how much the history has moved
+ * over the same number of steps (zero width only when the whole history is constant).
+ */
+function flatForecast(y: Float64Array, H: number, level: number): SeriesForecast {
+  return { ...naiveWithEmpiricalInterval(y, H, level), periods: [], model: 'flat' };
+}
+
+function naiveWithEmpiricalInterval(y: Float64Array, H: number, level: number): { point: number[]; lower: number[]; upper: number[] } {
+  const n = y.length;
+  const last = n ? (y[n - 1] as number) : 0;
+  const point: number[] = [];
+  const lower: number[] = [];
+  const upper: number[] = [];
+  const a = (1 - level) / 2;
+  for (let h = 1; h <= H; h++) {
+    const changes: number[] = [];
+    const stride = Math.max(1, Math.floor((n - h) / 2000));
+    for (let t = 0; t + h < n; t += stride) changes.push((y[t + h] as number) - (y[t] as number));
+    const lo = changes.length ? quantile(changes, a) : 0;
+    const hi = changes.length ? quantile(changes, 1 - a) : 0;
+    point.push(last);
+    lower.push(last + Math.min(0, lo));
+    upper.push(last + Math.max(0, hi));
+  }
+  return { point, lower, upper };
+}

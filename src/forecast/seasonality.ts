@@ -1,0 +1,91 @@
+import { detectPeriods } from './augurs.js';
+
+const HOUR_MS = 3_600_000;
+
+/** Calendar periods a monitoring series can follow: the hour, the day and the week. */
+export const CALENDAR_PERIODS_MS = [HOUR_MS, 24 * HOUR_MS, 7 * 24 * HOUR_MS] as const;
+
+/** Options of seasonality detection. */
+export interface SeasonalityOptions {
+  /** Smallest autocorrelation at the period (after removing a moving average) for a period to count (default 0.3). */
+  minStrength?: number;
+  /** Full cycles the history must hold before a period is used (default 2). */
+  minCycles?: number;
+  /** Relative distance within which a detected period snaps to a calendar period (default 0.1). */
+  snapTolerance?: number;
+}
+
+/** A seasonal period in steps with its measured strength. */
+export interface DetectedPeriod {
+  steps: number;
+  strength: number;
+}
+
+/**
+ * Seasonal periods of `y` (sampled every `stepMs`), strongest evidence only: candidates are the calendar
+ * periods at this step plus what augurs' periodogram finds, snapped to a calendar period when within the
+ * tolerance (a noisy daily cycle often shows as 25 h); each is kept only when the history holds enough
+ * cycles and the autocorrelation at that lag, after removing a moving average, is strong enough.
+ */
+export function detectSeasonality(y: ArrayLike<number>, stepMs: number, opts: SeasonalityOptions = {}): DetectedPeriod[] {
+  const minStrength = opts.minStrength ?? 0.3;
+  const minCycles = opts.minCycles ?? 2;
+  const tol = opts.snapTolerance ?? 0.1;
+  const n = y.length;
+  const calendar = CALENDAR_PERIODS_MS.map((p) => Math.round(p / stepMs)).filter((p) => p >= 2 && p * minCycles <= n);
+  if (calendar.length === 0) return [];
+  const candidates = new Set<number>(calendar);
+  try {
+    for (const p of detectPeriods(y, 2, Math.min(Math.floor(n / minCycles), 2 * (calendar[calendar.length - 1] as number)))) {
+      const snapped = calendar.find((c) => Math.abs(p - c) <= tol * c);
+      if (snapped !== undefined) candidates.add(snapped);
+    }
+  } catch {
+    // augurs refuses degenerate input (constant series); the calendar candidates are still tested below
+  }
+  const out: DetectedPeriod[] = [];
+  for (const p of [...candidates].sort((a, b) => a - b)) {
+    const strength = seasonalStrength(y, p);
+    if (strength >= minStrength) out.push({ steps: p, strength });
+  }
+  return out;
+}
+
+/**
+ * Autocorrelation at lag `p` of `y` minus its trailing moving average of width `p`, over the last
+ * (up to) six cycles: near 1 for a stable cycle, near 0 for noise or a trend.
+ */
+export function seasonalStrength(y: ArrayLike<number>, p: number): number {
+  const n = y.length;
+  const start = Math.max(0, n - 6 * p - 2 * p);
+  const r = new Float64Array(n - start);
+  let sum = 0;
+  for (let i = start; i < n; i++) {
+    sum += y[i] as number;
+    if (i - start >= p) sum -= y[i - p] as number;
+    const w = Math.min(p, i - start + 1);
+    r[i - start] = (y[i] as number) - sum / w;
+  }
+  // skip the first window where the moving average is still filling
+  let sxy = 0;
+  let sxx = 0;
+  let syy = 0;
+  let sx = 0;
+  let sy = 0;
+  let m = 0;
+  for (let i = 2 * p; i < r.length; i++) {
+    const a = r[i] as number;
+    const b = r[i - p] as number;
+    sx += a;
+    sy += b;
+    sxx += a * a;
+    syy += b * b;
+    sxy += a * b;
+    m++;
+  }
+  if (m < 2) return 0;
+  const cov = sxy / m - (sx / m) * (sy / m);
+  const va = sxx / m - (sx / m) ** 2;
+  const vb = syy / m - (sy / m) ** 2;
+  return va > 0 && vb > 0 ? cov / Math.sqrt(va * vb) : 0;
+}

@@ -1,0 +1,680 @@
+import { mkdirSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import client, { type Counter, type Registry } from 'prom-client';
+import {
+  type AppendResult,
+  type Clock,
+  type LabelMatcher,
+  type Labels,
+  type Logger,
+  type Rejection,
+  type SeriesSamples,
+  VigilError,
+  normalizeLabels,
+  silentLogger,
+  systemClock,
+} from '../core/index.js';
+import { aggregateRaw } from './aggregate.js';
+import { decodeChunk, encodeChunk } from './chunk.js';
+import { type MemSeries, dropFront, insertSample, lowerBound, newSeries, pushSample, sameValue } from './head.js';
+import type { LatestSample, SeriesData, SeriesRef, StepQuery, Storage, StorageStats } from './interface.js';
+import { LabelIndex } from './label-index.js';
+import { Rollups } from './rollup.js';
+import { WalBuffer, WalWriter, listSegments, replaySegment, segmentPath } from './wal.js';
+
+/** Retention per resolution, in milliseconds. */
+export interface RetentionOptions {
+  raw: number;
+  '1m': number;
+  '1h': number;
+}
+
+/** Options of the embedded store. */
+export interface StorageOptions {
+  /** Directory holding `vigil.db` (SQLite) and `wal/`; created when missing. */
+  dir: string;
+  logger?: Logger;
+  /** Where the store's own metrics are registered; none when omitted. */
+  registry?: Registry;
+  /** How far behind a series' newest sample a sample may arrive and still be stored (default 10 min; 0 = in order only). */
+  outOfOrderWindowMs?: number;
+  /** Retention per resolution (defaults: raw 15 d, 1m 90 d, 1h 730 d). */
+  retention?: Partial<RetentionOptions>;
+  clock?: Clock;
+  /** Call fdatasync on the WAL before acknowledging each group commit (default false: data reaches the OS, safe against kill -9). */
+  syncOnCommit?: boolean;
+  /** fdatasync the WAL this often in the background, bounding what a power loss can take (default 1000 ms; 0 = never). */
+  syncIntervalMs?: number;
+  /** WAL size that triggers a checkpoint (default 64 MiB). */
+  walCheckpointBytes?: number;
+  /** Pause between two retention steps (default 1000 ms). */
+  retentionIntervalMs?: number;
+}
+
+/** Samples per sealed chunk. */
+export const CHUNK_SAMPLES = 120;
+/** Longest time one chunk spans. */
+export const CHUNK_SPAN_MS = 2 * 3_600_000;
+
+const DEFAULT_RETENTION: RetentionOptions = { raw: 15 * 86_400_000, '1m': 90 * 86_400_000, '1h': 730 * 86_400_000 };
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS series (
+  id INTEGER PRIMARY KEY,
+  tenant TEXT NOT NULL,
+  labels TEXT NOT NULL,
+  min_t INTEGER,
+  sealed_max_t INTEGER,
+  UNIQUE (tenant, labels)
+);
+CREATE TABLE IF NOT EXISTS chunks (
+  series_id INTEGER NOT NULL,
+  min_t INTEGER NOT NULL,
+  max_t INTEGER NOT NULL,
+  data BLOB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS chunks_by_series ON chunks (series_id, max_t);
+`;
+
+interface Waiter {
+  resolve: () => void;
+  reject: (e: unknown) => void;
+}
+
+interface Metrics {
+  appended: Counter;
+  rejected: Counter<'reason'>;
+  sealed: Counter;
+  walBytes: Counter;
+  errors: Counter<'task'>;
+  retentionDeleted: Counter<'resolution'>;
+}
+
+function makeMetrics(registry: Registry | undefined): Metrics | undefined {
+  if (registry === undefined) return undefined;
+  const registers = [registry];
+  return {
+    appended: new client.Counter({ name: 'vigil_tsdb_samples_appended_total', help: 'Samples stored by the embedded store.', registers }),
+    rejected: new client.Counter({
+      name: 'vigil_tsdb_samples_rejected_total',
+      help: 'Samples refused by the embedded store, by reason.',
+      labelNames: ['reason'],
+      registers,
+    }),
+    sealed: new client.Counter({ name: 'vigil_tsdb_chunks_sealed_total', help: 'Chunks sealed into SQLite.', registers }),
+    walBytes: new client.Counter({ name: 'vigil_tsdb_wal_bytes_total', help: 'Bytes written to the write-ahead log.', registers }),
+    errors: new client.Counter({
+      name: 'vigil_tsdb_background_errors_total',
+      help: 'Errors of background tasks (retention, sync, checkpoint).',
+      labelNames: ['task'],
+      registers,
+    }),
+    retentionDeleted: new client.Counter({
+      name: 'vigil_tsdb_retention_deleted_total',
+      help: 'Rows removed by retention, by resolution.',
+      labelNames: ['resolution'],
+      registers,
+    }),
+  };
+}
+
+/**
+ * Canonical identity of a series inside the store: tenant plus sorted, non-empty labels. Fast when
+ * the labels already come sorted (the ingest pipeline normalises them); sorts otherwise.
+ */
+function identity(tenant: string, labels: Labels): { key: string; normalized: Labels | undefined } {
+  let key = tenant;
+  let prev = '';
+  let clean = true;
+  for (const name in labels) {
+    const value = labels[name]!;
+    if (name < prev || value === '') clean = false;
+    prev = name;
+    key += `\u0000${name}\u0001${value}`;
+  }
+  if (clean) return { key, normalized: undefined };
+  const normalized = normalizeLabels(labels);
+  key = tenant;
+  for (const name in normalized) key += `\u0000${name}\u0001${normalized[name]}`;
+  return { key, normalized };
+}
+
+/** Opens (creating when needed) the embedded store in `opts.dir`, replaying the WAL left by a crash. */
+export async function openStorage(opts: StorageOptions): Promise<Storage> {
+  return EmbeddedStorage.open(opts);
+}
+
+/** The embedded store: SQLite catalogue and chunks, in-memory heads, a write-ahead log for acknowledged samples. */
+export class EmbeddedStorage implements Storage {
+  private readonly db: Database.Database;
+  private readonly log: Logger;
+  private readonly clock: Clock;
+  private readonly window: number;
+  private readonly retention: RetentionOptions;
+  private readonly metrics: Metrics | undefined;
+  private readonly syncOnCommit: boolean;
+  private readonly walCheckpointBytes: number;
+  private readonly bySeriesKey = new Map<string, MemSeries>();
+  private readonly byId = new Map<number, MemSeries>();
+  private readonly tenants = new Map<string, LabelIndex>();
+  private readonly rollups: Rollups;
+  private wal!: WalWriter;
+  private walBuf = new WalBuffer();
+  private waiters: Waiter[] = [];
+  private flushing = false;
+  private flushScheduled = false;
+  private closed = false;
+  private nextId = 1;
+  private chunkCount = 0;
+  private readonly timers: NodeJS.Timeout[] = [];
+  private toSeal: MemSeries[] = [];
+  private readonly stmt: {
+    insertSeries: Database.Statement;
+    updateSeries: Database.Statement;
+    insertChunk: Database.Statement;
+    chunksIn: Database.Statement;
+    chunkAt: Database.Statement;
+    lastChunkAtOrBefore: Database.Statement;
+  };
+  private readonly sealTx: () => void;
+  private readonly retentionCursor = { raw: 0 };
+
+  private constructor(private readonly dir: string, opts: StorageOptions) {
+    this.log = opts.logger ?? silentLogger();
+    this.clock = opts.clock ?? systemClock;
+    this.window = opts.outOfOrderWindowMs ?? 10 * 60_000;
+    this.retention = { ...DEFAULT_RETENTION, ...opts.retention };
+    this.metrics = makeMetrics(opts.registry);
+    this.syncOnCommit = opts.syncOnCommit ?? false;
+    this.walCheckpointBytes = opts.walCheckpointBytes ?? 64 * 1024 * 1024;
+    mkdirSync(dir, { recursive: true });
+    this.db = new Database(join(dir, 'vigil.db'));
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = NORMAL');
+    this.db.exec(SCHEMA);
+    this.rollups = new Rollups(this.db);
+    this.stmt = {
+      insertSeries: this.db.prepare('INSERT INTO series (id, tenant, labels) VALUES (?, ?, ?)'),
+      updateSeries: this.db.prepare('UPDATE series SET min_t = coalesce(min_t, ?), sealed_max_t = ? WHERE id = ?'),
+      insertChunk: this.db.prepare('INSERT INTO chunks (series_id, min_t, max_t, data) VALUES (?, ?, ?, ?)'),
+      chunksIn: this.db.prepare('SELECT data FROM chunks WHERE series_id = ? AND max_t >= ? AND min_t <= ? ORDER BY max_t').pluck(),
+      chunkAt: this.db.prepare('SELECT data FROM chunks WHERE series_id = ? AND max_t >= ? AND min_t <= ? LIMIT 1').pluck(),
+      lastChunkAtOrBefore: this.db
+        .prepare('SELECT data FROM chunks WHERE series_id = ? AND min_t <= ? ORDER BY max_t DESC LIMIT 1')
+        .pluck(),
+    };
+    this.sealTx = this.db.transaction(() => {
+      for (const s of this.toSeal) this.sealReady(s);
+    });
+    const intervalMs = opts.syncIntervalMs ?? 1000;
+    if (intervalMs > 0) this.timers.push(setInterval(() => this.background('sync', () => this.wal.sync()), intervalMs).unref());
+    const retentionMs = opts.retentionIntervalMs ?? 1000;
+    this.timers.push(setInterval(() => this.background('retention', () => this.retentionStep()), retentionMs).unref());
+  }
+
+  /** Opens the store: loads the catalogue, replays the WAL, seals what is due, checkpoints. */
+  static async open(opts: StorageOptions): Promise<EmbeddedStorage> {
+    const store = new EmbeddedStorage(opts.dir, opts);
+    try {
+      store.load();
+    } catch (e) {
+      store.closeNow();
+      throw e;
+    }
+    return store;
+  }
+
+  private load(): void {
+    const rows = this.db.prepare('SELECT id, tenant, labels, min_t, sealed_max_t FROM series').all() as {
+      id: number;
+      tenant: string;
+      labels: string;
+      min_t: number | null;
+      sealed_max_t: number | null;
+    }[];
+    for (const r of rows) {
+      const labels = JSON.parse(r.labels) as Labels;
+      const s = newSeries(r.id, r.tenant, labels, r.labels);
+      if (r.sealed_max_t !== null) {
+        s.sealedMaxT = r.sealed_max_t;
+        s.maxT = r.sealed_max_t;
+      }
+      if (r.min_t !== null) s.minT = r.min_t;
+      this.register(s, identity(r.tenant, labels).key);
+      if (r.id >= this.nextId) this.nextId = r.id + 1;
+    }
+    this.chunkCount = (this.db.prepare('SELECT count(*) FROM chunks').pluck().get() as number) ?? 0;
+    const walDir = join(this.dir, 'wal');
+    mkdirSync(walDir, { recursive: true });
+    const segments = listSegments(walDir);
+    for (const n of segments) {
+      const { records, torn } = replaySegment(segmentPath(walDir, n), {
+        samples: (id, view, off, count) => {
+          const s = this.byId.get(id);
+          if (s === undefined) throw new VigilError('STORAGE_CORRUPT', `WAL refers to unknown series ${id}`);
+          for (let i = 0; i < count; i++) {
+            const t = view.getFloat64(off + i * 16, true);
+            if (t <= s.sealedMaxT) continue;
+            insertSample(s, t, view.getFloat64(off + i * 16 + 8, true));
+          }
+        },
+        snapshot: (id, blob) => {
+          const s = this.byId.get(id);
+          if (s === undefined) throw new VigilError('STORAGE_CORRUPT', `WAL refers to unknown series ${id}`);
+          const c = decodeChunk(blob);
+          for (let i = 0; i < c.timestamps.length; i++) {
+            const t = c.timestamps[i]!;
+            if (t > s.sealedMaxT) insertSample(s, t, c.values[i]!);
+          }
+        },
+      });
+      if (torn) this.log.warn({ segment: n, records }, 'WAL segment ends with an incomplete record (an unacknowledged write); ignored');
+    }
+    this.wal = new WalWriter(walDir, segments.length > 0 ? segments[segments.length - 1]! : 0);
+    this.toSeal = [];
+    for (const s of this.byId.values()) if (s.n > 0) this.toSeal.push(s);
+    this.sealTx();
+    this.toSeal = [];
+    this.checkpoint();
+  }
+
+  private register(s: MemSeries, key: string): void {
+    this.bySeriesKey.set(key, s);
+    this.byId.set(s.id, s);
+    let idx = this.tenants.get(s.tenant);
+    if (idx === undefined) this.tenants.set(s.tenant, (idx = new LabelIndex()));
+    idx.add(s);
+  }
+
+  private check(): void {
+    if (this.closed) throw new VigilError('STORAGE_CLOSED');
+  }
+
+  /** Appends a batch; resolves after the accepted samples reached the OS through the WAL (see Appender). */
+  async append(tenant: string, batch: readonly SeriesSamples[]): Promise<AppendResult> {
+    this.check();
+    const rejected: Rejection[] = [];
+    let accepted = 0;
+    let stored = 0;
+    const newSeriesList: MemSeries[] = [];
+    const wb = this.walBuf;
+    for (let si = 0; si < batch.length; si++) {
+      const input = batch[si]!;
+      const ts = input.timestamps;
+      const vs = input.values;
+      const len = ts.length;
+      if (len === 0) continue;
+      if (vs.length !== len) {
+        for (let j = 0; j < len; j++) rejected.push({ series: si, sample: j, reason: 'bad_value', detail: 'timestamps and values differ in length' });
+        continue;
+      }
+      const { key, normalized } = identity(tenant, input.labels);
+      let s = this.bySeriesKey.get(key);
+      if (s === undefined) {
+        const labels = normalized ?? { ...input.labels };
+        s = newSeries(this.nextId++, tenant, labels, JSON.stringify(labels));
+        this.register(s, key);
+        newSeriesList.push(s);
+      }
+      const entry = wb.beginSamples(s.id, len);
+      let n = 0;
+      for (let j = 0; j < len; j++) {
+        const t = ts[j]!;
+        const v = vs[j]!;
+        if (t > s.maxT && t <= Number.MAX_SAFE_INTEGER && Number.isInteger(t) && t >= 0) {
+          pushSample(s, t, v);
+          wb.sample(t, v);
+          n++;
+          continue;
+        }
+        const reason = this.slowPath(s, t, v);
+        if (reason === 'stored') {
+          wb.sample(t, v);
+          n++;
+        } else if (reason === 'duplicate') accepted++;
+        else rejected.push({ series: si, sample: j, reason });
+      }
+      wb.endSamples(entry, n);
+      stored += n;
+      if (n > 0 && (s.n >= CHUNK_SAMPLES || s.maxT - s.ts[0]! >= CHUNK_SPAN_MS)) this.toSeal.push(s);
+    }
+    accepted += stored;
+    if (newSeriesList.length > 0) this.insertSeries(newSeriesList);
+    if (this.toSeal.length > 0) {
+      try {
+        this.sealTx();
+      } finally {
+        this.toSeal = [];
+      }
+    }
+    if (this.metrics) {
+      this.metrics.appended.inc(stored);
+      for (const r of rejected) this.metrics.rejected.inc({ reason: r.reason });
+    }
+    await this.commit();
+    return { accepted, rejected };
+  }
+
+  private insertSeries(list: MemSeries[]): void {
+    this.db.transaction(() => {
+      for (const s of list) this.stmt.insertSeries.run(s.id, s.tenant, s.labelsJson);
+    })();
+  }
+
+  /** Decides what to do with a sample that is not simply newer than the series' newest one. */
+  private slowPath(s: MemSeries, t: number, v: number): 'stored' | 'duplicate' | Rejection['reason'] {
+    if (!Number.isSafeInteger(t) || t < 0) return 'bad_timestamp';
+    if (t > s.sealedMaxT) {
+      const i = lowerBound(s.ts, s.n, t);
+      if (i < s.n && s.ts[i] === t) return sameValue(s.vs[i]!, v) ? 'duplicate' : 'duplicate_timestamp';
+      if (this.window > 0 && t > s.maxT - this.window) {
+        insertSample(s, t, v);
+        return 'stored';
+      }
+      return this.window > 0 ? 'too_old' : 'out_of_order';
+    }
+    const blob = this.stmt.chunkAt.get(s.id, t, t) as Buffer | undefined;
+    if (blob !== undefined) {
+      const c = decodeChunk(blob);
+      const i = lowerBound(c.timestamps, c.timestamps.length, t);
+      if (i < c.timestamps.length && c.timestamps[i] === t) return sameValue(c.values[i]!, v) ? 'duplicate' : 'duplicate_timestamp';
+    }
+    return this.window > 0 ? 'too_old' : 'out_of_order';
+  }
+
+  /** Seals full chunks from the front of a head: samples old enough that the out-of-order window can no longer reach them. */
+  private sealReady(s: MemSeries): void {
+    const limit = s.maxT - this.window;
+    while (s.n > 0) {
+      const cut = lowerBound(s.ts, s.n, limit + 1);
+      if (cut === 0) return;
+      let take = cut < CHUNK_SAMPLES ? cut : CHUNK_SAMPLES;
+      const timeEnd = lowerBound(s.ts, s.n, s.ts[0]! + CHUNK_SPAN_MS);
+      if (timeEnd < take) take = timeEnd;
+      if (take < CHUNK_SAMPLES && take === cut) return;
+      this.sealPrefix(s, take);
+    }
+  }
+
+  private sealPrefix(s: MemSeries, k: number): void {
+    const minT = s.ts[0]!;
+    const maxT = s.ts[k - 1]!;
+    const blob = encodeChunk(s.ts, s.vs, 0, k);
+    this.stmt.insertChunk.run(s.id, minT, maxT, blob);
+    if (s.lastSealedV === undefined && s.sealedMaxT > Number.NEGATIVE_INFINITY) s.lastSealedV = this.valueAt(s, s.sealedMaxT);
+    this.rollups.add(s, k);
+    this.stmt.updateSeries.run(minT, maxT, s.id);
+    s.sealedMaxT = maxT;
+    s.lastSealedV = s.vs[k - 1]!;
+    this.chunkCount++;
+    this.metrics?.sealed.inc();
+    dropFront(s, k);
+  }
+
+  private valueAt(s: MemSeries, t: number): number | undefined {
+    const blob = this.stmt.chunkAt.get(s.id, t, t) as Buffer | undefined;
+    if (blob === undefined) return undefined;
+    const c = decodeChunk(blob);
+    const i = lowerBound(c.timestamps, c.timestamps.length, t);
+    return c.timestamps[i] === t ? c.values[i] : undefined;
+  }
+
+  /** Group commit: every append of this turn of the event loop shares one WAL write. */
+  private commit(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.waiters.push({ resolve, reject });
+      if (!this.flushing && !this.flushScheduled) {
+        this.flushScheduled = true;
+        setImmediate(() => void this.flush());
+      }
+    });
+  }
+
+  private async flush(): Promise<void> {
+    this.flushScheduled = false;
+    this.flushing = true;
+    try {
+      while (this.waiters.length > 0) {
+        const waiters = this.waiters;
+        this.waiters = [];
+        try {
+          if (!this.walBuf.empty) {
+            const rec = this.walBuf.take();
+            await this.wal.writeAsync(rec);
+            this.metrics?.walBytes.inc(rec.length);
+            if (this.syncOnCommit) this.wal.sync();
+          }
+          for (const w of waiters) w.resolve();
+        } catch (e) {
+          this.log.error({ err: e }, 'WAL write failed');
+          for (const w of waiters) w.reject(new VigilError('INTERNAL', 'write-ahead log write failed', { cause: e }));
+        }
+        if (this.wal.size > this.walCheckpointBytes) this.background('checkpoint', () => this.checkpoint());
+      }
+    } finally {
+      this.flushing = false;
+    }
+  }
+
+  /**
+   * Starts a new WAL segment holding a compressed snapshot of every head, makes SQLite durable, then
+   * deletes the older segments: everything they held is now either sealed in SQLite or in the snapshot.
+   */
+  private checkpoint(): void {
+    const old = this.wal.rotate();
+    const buf = new WalBuffer();
+    for (const s of this.byId.values()) if (s.n > 0) buf.addSnapshot(s.id, encodeChunk(s.ts, s.vs, 0, s.n));
+    if (!buf.empty) this.wal.writeSync(buf.take());
+    this.wal.sync();
+    this.db.pragma('wal_checkpoint(TRUNCATE)');
+    this.wal.remove(old);
+  }
+
+  private background(task: string, fn: () => void): void {
+    if (this.closed) return;
+    try {
+      fn();
+    } catch (e) {
+      this.log.error({ err: e, task }, 'tsdb background task failed');
+      this.metrics?.errors.inc({ task });
+    }
+  }
+
+  /** One small retention step: deletes expired rows among the next few hundred of each table. */
+  private retentionStep(): void {
+    const now = this.clock.now();
+    const rawCut = now - this.retention.raw;
+    const rows = this.db
+      .prepare('SELECT rowid AS id, max_t FROM chunks WHERE rowid > ? ORDER BY rowid LIMIT 500')
+      .all(this.retentionCursor.raw) as { id: number; max_t: number }[];
+    if (rows.length === 0) this.retentionCursor.raw = 0;
+    else this.retentionCursor.raw = rows[rows.length - 1]!.id;
+    const expired = rows.filter((r) => r.max_t < rawCut).map((r) => r.id);
+    if (expired.length > 0) {
+      const del = this.db.prepare('DELETE FROM chunks WHERE rowid = ?');
+      this.db.transaction(() => {
+        for (const id of expired) del.run(id);
+      })();
+      this.chunkCount -= expired.length;
+      this.metrics?.retentionDeleted.inc({ resolution: 'raw' }, expired.length);
+    }
+    const deleted = this.rollups.retentionStep(now - this.retention['1m'], now - this.retention['1h']);
+    if (this.metrics) {
+      this.metrics.retentionDeleted.inc({ resolution: '1m' }, deleted.m1);
+      this.metrics.retentionDeleted.inc({ resolution: '1h' }, deleted.h1);
+    }
+  }
+
+  private selectSeries(tenant: string, matchers: readonly LabelMatcher[]): MemSeries[] {
+    const idx = this.tenants.get(tenant);
+    return idx === undefined ? [] : idx.select(matchers);
+  }
+
+  /** Raw samples of one series in [start, end], ascending. */
+  readRaw(s: MemSeries, start: number, end: number): { ts: Float64Array; vs: Float64Array; n: number } {
+    const parts: { ts: Float64Array; vs: Float64Array; from: number; to: number }[] = [];
+    let n = 0;
+    if (start <= s.sealedMaxT) {
+      for (const blob of this.stmt.chunksIn.iterate(s.id, start, end) as IterableIterator<Buffer>) {
+        const c = decodeChunk(blob);
+        const from = lowerBound(c.timestamps, c.timestamps.length, start);
+        const to = lowerBound(c.timestamps, c.timestamps.length, end + 1);
+        if (to > from) {
+          parts.push({ ts: c.timestamps, vs: c.values, from, to });
+          n += to - from;
+        }
+      }
+    }
+    if (s.n > 0) {
+      const from = lowerBound(s.ts, s.n, start);
+      const to = lowerBound(s.ts, s.n, end + 1);
+      if (to > from) {
+        parts.push({ ts: s.ts, vs: s.vs, from, to });
+        n += to - from;
+      }
+    }
+    const ts = new Float64Array(n);
+    const vs = new Float64Array(n);
+    let o = 0;
+    for (const p of parts) {
+      ts.set(p.ts.subarray(p.from, p.to), o);
+      vs.set(p.vs.subarray(p.from, p.to), o);
+      o += p.to - p.from;
+    }
+    return { ts, vs, n };
+  }
+
+  async series(tenant: string, matchers: readonly LabelMatcher[], range?: { start: number; end: number }): Promise<SeriesRef[]> {
+    this.check();
+    let list = this.selectSeries(tenant, matchers);
+    if (range) list = list.filter((s) => s.minT <= range.end && s.maxT >= range.start);
+    return list.map((s) => ({ id: s.id, labels: { ...s.labels } }));
+  }
+
+  async labelNames(tenant: string, matchers?: readonly LabelMatcher[]): Promise<string[]> {
+    this.check();
+    const idx = this.tenants.get(tenant);
+    if (idx === undefined) return [];
+    if (matchers === undefined || matchers.length === 0) return idx.names();
+    const names = new Set<string>();
+    for (const s of idx.select(matchers)) for (const n in s.labels) names.add(n);
+    return [...names].sort();
+  }
+
+  async labelValues(tenant: string, name: string, matchers?: readonly LabelMatcher[]): Promise<string[]> {
+    this.check();
+    const idx = this.tenants.get(tenant);
+    if (idx === undefined) return [];
+    if (matchers === undefined || matchers.length === 0) return idx.values(name);
+    const values = new Set<string>();
+    for (const s of idx.select(matchers)) {
+      const v = s.labels[name];
+      if (v !== undefined) values.add(v);
+    }
+    return [...values].sort();
+  }
+
+  async select(tenant: string, matchers: readonly LabelMatcher[], start: number, end: number): Promise<SeriesData[]> {
+    this.check();
+    const out: SeriesData[] = [];
+    for (const s of this.selectSeries(tenant, matchers)) {
+      if (s.minT > end || s.maxT < start) continue;
+      const r = this.readRaw(s, start, end);
+      if (r.n === 0) continue;
+      out.push({ labels: { ...s.labels }, timestamps: Array.from(r.ts), values: Array.from(r.vs) });
+    }
+    return out;
+  }
+
+  async selectStep(tenant: string, matchers: readonly LabelMatcher[], q: StepQuery): Promise<SeriesData[]> {
+    this.check();
+    if (!(q.step > 0) || !(q.end >= q.start)) throw new VigilError('BAD_QUERY', 'step must be > 0 and end ≥ start');
+    const out: SeriesData[] = [];
+    const res = this.rollups.resolutionFor(q.step);
+    for (const s of this.selectSeries(tenant, matchers)) {
+      const from = q.start - 2 * q.step;
+      if (s.minT > q.end || s.maxT < from) continue;
+      let r: { timestamps: number[]; values: number[] };
+      if (res !== undefined) r = this.rollups.aggregate(s, res, q, (a, b) => this.readRaw(s, a, b));
+      else {
+        const raw = this.readRaw(s, from, q.end);
+        r = aggregateRaw(raw.ts, raw.vs, raw.n, q);
+      }
+      if (r.timestamps.length > 0) out.push({ labels: { ...s.labels }, timestamps: r.timestamps, values: r.values });
+    }
+    return out;
+  }
+
+  async latest(tenant: string, matchers: readonly LabelMatcher[], at?: number): Promise<LatestSample[]> {
+    this.check();
+    const out: LatestSample[] = [];
+    const limit = at ?? Number.POSITIVE_INFINITY;
+    for (const s of this.selectSeries(tenant, matchers)) {
+      const i = lowerBound(s.ts, s.n, limit === Number.POSITIVE_INFINITY ? limit : limit + 1) - 1;
+      if (i >= 0) {
+        out.push({ labels: { ...s.labels }, t: s.ts[i]!, v: s.vs[i]! });
+        continue;
+      }
+      if (s.sealedMaxT === Number.NEGATIVE_INFINITY || s.minT > limit) continue;
+      const blob = this.stmt.lastChunkAtOrBefore.get(s.id, Math.min(limit, Number.MAX_SAFE_INTEGER)) as Buffer | undefined;
+      if (blob === undefined) continue;
+      const c = decodeChunk(blob);
+      const j = lowerBound(c.timestamps, c.timestamps.length, limit === Number.POSITIVE_INFINITY ? limit : limit + 1) - 1;
+      if (j >= 0) out.push({ labels: { ...s.labels }, t: c.timestamps[j]!, v: c.values[j]! });
+    }
+    return out;
+  }
+
+  async stats(): Promise<StorageStats> {
+    this.check();
+    let headSamples = 0;
+    for (const s of this.byId.values()) headSamples += s.n;
+    return { series: this.byId.size, headSamples, chunks: this.chunkCount, diskBytes: dirBytes(this.dir) };
+  }
+
+  /** Seals every head sample into chunks regardless of the out-of-order window (benchmarks and tests of compression). */
+  async sealAll(): Promise<void> {
+    this.check();
+    this.db.transaction(() => {
+      for (const s of this.byId.values()) {
+        while (s.n > 0) {
+          const timeEnd = lowerBound(s.ts, s.n, s.ts[0]! + CHUNK_SPAN_MS);
+          this.sealPrefix(s, Math.min(s.n, CHUNK_SAMPLES, timeEnd));
+        }
+      }
+    })();
+    await this.commit();
+    this.checkpoint();
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    while (this.flushing || this.flushScheduled || this.waiters.length > 0) await new Promise((r) => setImmediate(r));
+    try {
+      this.checkpoint();
+    } finally {
+      this.closeNow();
+    }
+  }
+
+  private closeNow(): void {
+    this.closed = true;
+    for (const t of this.timers) clearInterval(t);
+    try {
+      this.wal?.close();
+    } finally {
+      this.db.close();
+    }
+  }
+}
+
+function dirBytes(dir: string): number {
+  let total = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) total += dirBytes(p);
+    else if (e.isFile()) total += statSync(p).size;
+  }
+  return total;
+}

@@ -1,0 +1,74 @@
+import { useEffect, useState } from 'react';
+import { type Unit, formatSeries } from '../lib/format.js';
+import { type PromSeries, chooseStep, promString, queryRange } from '../lib/prom.js';
+import type { Anomaly } from '../lib/types.js';
+import { type Marker, TimeChart } from './chart.js';
+
+function selector(labels: Record<string, string>): string {
+  const { __name__: name = '', ...rest } = labels;
+  const inner = Object.keys(rest)
+    .sort()
+    .map((k) => `${k}=${promString(rest[k]!)}`)
+    .join(',');
+  return `${name}{${inner}}`;
+}
+
+function unitFor(name: string): Unit {
+  if (name.endsWith('_bytes_total')) return 'bytes/s';
+  if (name.endsWith('_bytes')) return 'bytes';
+  if (name.endsWith('_ratio')) return 'ratio';
+  if (name.endsWith('_seconds_total')) return 'none';
+  if (name.endsWith('_seconds')) return 'seconds';
+  if (name.endsWith('_total')) return 'ops/s';
+  return 'none';
+}
+
+/** A chart of one series (counters as their rate) with its expected band and anomaly markers. */
+export function SeriesChart(props: { labels: Record<string, string>; start: number; end: number; title?: string; anomalies?: readonly Anomaly[]; height?: number }) {
+  const { labels, start, end } = props;
+  const [data, setData] = useState<{ s?: PromSeries; lo?: PromSeries; hi?: PromSeries; error?: string } | undefined>();
+  const name = labels.__name__ ?? '';
+  const key = formatSeries(labels);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: `key` stands for `labels`
+  useEffect(() => {
+    const ctrl = new AbortController();
+    const step = chooseStep(end - start, 600);
+    const sel = selector(labels);
+    const counter = /_(total|count|sum)$/.test(name);
+    const expr = counter ? `rate(${sel}[${Math.max(60, (2 * step) / 1000)}s])` : sel;
+    const { __name__: _n, ...rest } = labels;
+    const bandSel = selector({ ...rest, metric: name });
+    Promise.all([
+      queryRange(expr, start, end, step, ctrl.signal),
+      queryRange(`vigil_expected_lower${bandSel.slice(bandSel.indexOf('{'))}`, start, end, step, ctrl.signal).catch(() => []),
+      queryRange(`vigil_expected_upper${bandSel.slice(bandSel.indexOf('{'))}`, start, end, step, ctrl.signal).catch(() => []),
+    ]).then(
+      ([s, lo, hi]) => {
+        const d: { s?: PromSeries; lo?: PromSeries; hi?: PromSeries } = {};
+        if (s[0]) d.s = s[0];
+        if (lo[0]) d.lo = lo[0];
+        if (hi[0]) d.hi = hi[0];
+        setData(d);
+      },
+      (e: unknown) => {
+        if (!ctrl.signal.aborted) setData({ error: e instanceof Error ? e.message : String(e) });
+      },
+    );
+    return () => ctrl.abort();
+  }, [key, start, end]);
+  if (!data) return <p className="empty small">Loading {key}…</p>;
+  if (data.error) return <p className="error small">{data.error}</p>;
+  const markers: Marker[] = (props.anomalies ?? []).filter((a) => a.series === key || formatSeries(a.labels) === key).map((a) => ({ t: a.t, severity: a.severity, text: a.reason }));
+  return (
+    <TimeChart
+      title={props.title ?? key}
+      unit={unitFor(name)}
+      lines={data.s ? [{ label: name, t: data.s.t, v: data.s.v }] : []}
+      band={data.lo && data.hi && data.lo.t.length === data.hi.t.length ? { t: data.lo.t, lower: data.lo.v, upper: data.hi.v } : undefined}
+      markers={markers}
+      start={start}
+      end={end}
+      height={props.height ?? 150}
+    />
+  );
+}

@@ -1,0 +1,296 @@
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { type LineSeries, type Marker, TimeChart } from '../components/chart.js';
+import { Ago, LabelChips, Link, LoadState, PageHeader, Panel, SeverityBadge, StatusBadge } from '../components/ui.js';
+import { ApiError, qs } from '../lib/api.js';
+import { formatSeries, formatTime, formatValue, parseRange } from '../lib/format.js';
+import { useApi } from '../lib/hooks.js';
+import { type PromSeries, chooseStep, promString, queryRange } from '../lib/prom.js';
+import { navigate, useLocation } from '../lib/router.js';
+import { useStream } from '../lib/stream.js';
+import { PALETTE } from '../lib/theme.js';
+import type { Anomaly, HostsResponse } from '../lib/types.js';
+import { type ChartSpec, HOST_CHARTS, expand } from './host-charts.js';
+
+/** Range choices of the picker. */
+export const RANGES = ['15m', '1h', '6h', '24h', '7d', '30d', '90d'] as const;
+
+interface ChartData {
+  lines: LineSeries[];
+  band?: { t: number[]; lower: number[]; upper: number[] } | undefined;
+  forecast?: { t: number[]; point: number[]; lower: number[]; upper: number[] } | undefined;
+  error?: string;
+}
+
+function sameDims(a: Record<string, string>, b: Record<string, string>): boolean {
+  for (const k of ['mountpoint', 'device', 'cpu', 'mode']) if ((a[k] ?? '') !== (b[k] ?? '')) return false;
+  return true;
+}
+
+/** Loads every chart's lines, band and forecast for one host and window; one request per expression, in parallel. */
+async function loadCharts(host: string, start: number, end: number, now: number, signal: AbortSignal): Promise<Map<string, ChartData>> {
+  const step = chooseStep(end - start);
+  const rateWindow = Math.max(60, (2 * step) / 1000);
+  const out = new Map<string, ChartData>();
+  const h = `host=${promString(host)}`;
+  const tasks = HOST_CHARTS.map(async (spec: ChartSpec) => {
+    try {
+      const results = await Promise.all(spec.queries.map((q) => queryRange(expand(q.expr, host, rateWindow), start, end, step, signal)));
+      const lines: LineSeries[] = [];
+      results.forEach((series, qi) => {
+        for (const s of series) {
+          lines.push({ label: spec.queries[qi]!.legend(s.labels), t: s.t, v: s.v, color: PALETTE[lines.length % PALETTE.length] });
+        }
+      });
+      const data: ChartData = { lines };
+      const first = results[0]?.[0];
+      if (spec.band && first) {
+        const sel = `{${h},metric=${promString(spec.band)}}`;
+        const [lo, hi] = await Promise.all([
+          queryRange(`vigil_expected_lower${sel}`, start, end, step, signal).catch(() => [] as PromSeries[]),
+          queryRange(`vigil_expected_upper${sel}`, start, end, step, signal).catch(() => [] as PromSeries[]),
+        ]);
+        const l = lo.find((s) => sameDims(s.labels, first.labels));
+        const u = hi.find((s) => sameDims(s.labels, first.labels));
+        if (l && u && l.t.length === u.t.length) data.band = { t: l.t, lower: l.v, upper: u.v };
+      }
+      if (spec.forecast && first && end > now - step) {
+        const horizon = Math.max(3_600_000, (end - start) / 3);
+        const fStep = chooseStep(horizon, 200, step);
+        const sel = (b: string) => `vigil_forecast{${h},metric=${promString(spec.forecast!)},bound="${b}"}`;
+        const [p, lo, hi] = await Promise.all(
+          ['point', 'lower', 'upper'].map((b) => queryRange(sel(b), now, now + horizon, fStep, signal).catch(() => [] as PromSeries[])),
+        );
+        const pick = (xs: PromSeries[] | undefined) => xs?.find((s) => sameDims(s.labels, first.labels));
+        const fp = pick(p);
+        if (fp && fp.t.length > 0) {
+          const fl = pick(lo);
+          const fu = pick(hi);
+          data.forecast = { t: fp.t, point: fp.v, lower: fl?.v ?? fp.v, upper: fu?.v ?? fp.v };
+        }
+      }
+      out.set(spec.id, data);
+    } catch (e) {
+      if (signal.aborted) return;
+      out.set(spec.id, { lines: [], error: e instanceof ApiError && e.unavailable ? 'The query API is not available on this server yet.' : String((e as Error).message ?? e) });
+    }
+  });
+  await Promise.all(tasks);
+  return out;
+}
+
+/** One host: charts per metric group with anomaly markers, expected band and forecast; range picker, drag zoom, live tail. */
+export function HostPage({ host }: { host: string }) {
+  const { query } = useLocation();
+  const rangeKey = query.get('range') ?? '6h';
+  const from = Number(query.get('from'));
+  const to = Number(query.get('to'));
+  const zoomed = Number.isFinite(from) && Number.isFinite(to) && from > 0 && to > from;
+  const [live, setLive] = useState(true);
+  const [now, setNow] = useState(() => Date.now());
+  const rangeMs = parseRange(rangeKey) ?? 6 * 3_600_000;
+  const start = zoomed ? from : now - rangeMs;
+  const end = zoomed ? to : now;
+  const forecastEnd = zoomed ? end : end + Math.max(3_600_000, rangeMs / 3);
+  const [charts, setCharts] = useState<Map<string, ChartData> | undefined>();
+  const [loading, setLoading] = useState(true);
+  const [loadedAt, setLoadedAt] = useState<number | undefined>();
+  const hosts = useApi<HostsResponse>('/api/v1/hosts', 30_000);
+  const summary = hosts.data?.hosts.find((x) => x.host === host);
+  const anomalies = useApi<{ anomalies: Anomaly[] }>(`/api/v1/anomalies${qs({ host, since: Math.floor(start / 300_000) * 300_000 })}`, 60_000);
+  const [liveAnoms, setLiveAnoms] = useState<Anomaly[]>([]);
+
+  useEffect(() => {
+    const ctrl = new AbortController();
+    setLoading(true);
+    const t0 = performance.now();
+    loadCharts(host, start, end, now, ctrl.signal).then((m) => {
+      if (ctrl.signal.aborted) return;
+      setCharts(m);
+      setLoading(false);
+      setLoadedAt(Date.now());
+      performance.mark('vigil-host-data', { detail: { ms: performance.now() - t0 } });
+    });
+    return () => ctrl.abort();
+  }, [host, start, end, now]);
+
+  // Live tail: new samples for this host move the window forward, at most every 5 s.
+  const lastTick = useRef(0);
+  const tick = useCallback(() => {
+    if (zoomed || !live || Date.now() - lastTick.current < 5000) return;
+    lastTick.current = Date.now();
+    setNow(Date.now());
+  }, [zoomed, live]);
+  const streamState = useStream(
+    {
+      samples: tick,
+      anomaly: (d) => {
+        const a = d as Anomaly;
+        if (a?.labels?.host === host) {
+          setLiveAnoms((l) => [a, ...l].slice(0, 100));
+          tick();
+        }
+      },
+    },
+    [`{host=${promString(host)}}`],
+    live && !zoomed,
+  );
+  useEffect(() => {
+    // Without a live stream, poll instead.
+    if (!live || zoomed || streamState === 'live') return;
+    const id = setInterval(() => setNow(Date.now()), 15_000);
+    return () => clearInterval(id);
+  }, [live, zoomed, streamState]);
+
+  const allAnoms = useMemo(() => {
+    const base = anomalies.data?.anomalies ?? [];
+    const keys = new Set(base.map((a) => `${a.series}@${a.t}`));
+    return [...base, ...liveAnoms.filter((a) => !keys.has(`${a.series}@${a.t}`))].filter((a) => a.t >= start && a.t <= forecastEnd);
+  }, [anomalies.data, liveAnoms, start, forecastEnd]);
+  const markersFor = useMemo(() => {
+    const m = new Map<string, Marker[]>();
+    const placed = new Set<Anomaly>();
+    for (const spec of HOST_CHARTS) {
+      const list: Marker[] = [];
+      for (const a of allAnoms) {
+        const name = a.labels.metric ?? a.labels.__name__ ?? '';
+        if (spec.metrics.includes(name)) {
+          list.push({ t: a.t, severity: a.severity, text: a.reason });
+          placed.add(a);
+        }
+      }
+      m.set(spec.id, list);
+    }
+    // Anomalies on series without a chart of their own (e.g. host-level multivariate ones) go on the CPU chart.
+    const rest = allAnoms.filter((a) => !placed.has(a)).map((a) => ({ t: a.t, severity: a.severity, text: a.reason }));
+    m.set('cpu', [...(m.get('cpu') ?? []), ...rest]);
+    return m;
+  }, [allAnoms]);
+
+  const setRange = (r: string) => {
+    const q = new URLSearchParams(location.search);
+    q.set('range', r);
+    q.delete('from');
+    q.delete('to');
+    navigate(`${location.pathname}?${q.toString()}`, true);
+    setNow(Date.now());
+  };
+  const onZoom = useCallback((a: number, b: number) => {
+    const q = new URLSearchParams(location.search);
+    q.set('from', String(a));
+    q.set('to', String(b));
+    navigate(`${location.pathname}?${q.toString()}`);
+  }, []);
+  const onReset = useCallback(() => {
+    const q = new URLSearchParams(location.search);
+    q.delete('from');
+    q.delete('to');
+    navigate(`${location.pathname}?${q.toString()}`, true);
+    setNow(Date.now());
+  }, []);
+
+  const groups = [...new Set(HOST_CHARTS.map((c) => c.group))];
+  const hasAnyData = charts ? [...charts.values()].some((c) => c.lines.length > 0) : false;
+  const queryError = charts ? [...charts.values()].find((c) => c.error)?.error : undefined;
+
+  return (
+    <div className="page host" data-page="host">
+      <PageHeader title={host}>
+        <div className="range-picker" role="group" aria-label="Time range">
+          {RANGES.map((r) => (
+            <button key={r} type="button" className={!zoomed && r === rangeKey ? 'active' : ''} aria-pressed={!zoomed && r === rangeKey} onClick={() => setRange(r)}>
+              {r}
+            </button>
+          ))}
+        </div>
+        {zoomed && (
+          <button type="button" onClick={onReset} title="Back to the range (or double-click a chart)">
+            Reset zoom
+          </button>
+        )}
+        <label className="toggle" title="Follow new data as it arrives">
+          <input type="checkbox" checked={live && !zoomed} disabled={zoomed} onChange={(e) => setLive(e.target.checked)} /> Live
+          {live && !zoomed && <span className={`stream stream-${streamState}`}> {streamState === 'live' ? '●' : '○'}</span>}
+        </label>
+      </PageHeader>
+      <div className="host-meta">
+        {summary ? (
+          <>
+            <StatusBadge status={summary.status} /> <span>last seen</span> <Ago t={summary.lastSeen} />
+            <span> · CPU {formatValue(summary.cpuPct, 'percent')}</span>
+            <span> · memory {formatValue(summary.memPct, 'percent')}</span>
+            <span>
+              {' '}
+              · disk {formatValue(summary.diskPct, 'percent')}
+              {summary.diskMount ? ` (${summary.diskMount})` : ''}
+            </span>{' '}
+            <LabelChips labels={summary.labels} skip={['host']} />
+          </>
+        ) : (
+          <span className="muted">{hosts.data ? 'This host is not in the fleet summary.' : ''}</span>
+        )}
+        <span className="muted small">
+          {' '}
+          {formatTime(start)} → {formatTime(end)}
+          {loadedAt ? ` · updated ${formatTime(loadedAt).slice(11)}` : ''} · drag on a chart to zoom, double-click to reset
+        </span>
+      </div>
+
+      {allAnoms.length > 0 && (
+        <Panel title={`Anomalies in this range (${allAnoms.length})`}>
+          <ul className="feed">
+            {[...allAnoms]
+              .sort((a, b) => b.t - a.t)
+              .slice(0, 10)
+              .map((a) => (
+                <li key={`${a.series}@${a.t}`}>
+                  <SeverityBadge severity={a.severity} /> {formatTime(a.t)} <code>{formatSeries(a.labels)}</code> <span className="reason">{a.reason}</span>{' '}
+                  <span className="muted">
+                    value {formatValue(a.value, 'none')}, expected {formatValue(a.expected[0], 'none')}–{formatValue(a.expected[1], 'none')}, score {a.score.toFixed(2)}
+                  </span>
+                </li>
+              ))}
+          </ul>
+        </Panel>
+      )}
+      <LoadState loading={loading && !charts} what="Charts" />
+      {queryError && !hasAnyData && <p className="error">{queryError}</p>}
+      {charts && !hasAnyData && !queryError && (
+        <p className="empty">
+          No data for host <code>{host}</code> between {formatTime(start)} and {formatTime(end)}. <Link to="/">Back to the fleet</Link>.
+        </p>
+      )}
+      {charts &&
+        hasAnyData &&
+        groups.map((g) => {
+          const specs = HOST_CHARTS.filter((c) => c.group === g && (charts.get(c.id)?.lines.length ?? 0) > 0);
+          if (specs.length === 0) return null;
+          return (
+            <section key={g} className="chart-group" aria-label={g}>
+              <h2>{g}</h2>
+              <div className="charts">
+                {specs.map((spec) => {
+                  const d = charts.get(spec.id)!;
+                  return (
+                    <TimeChart
+                      key={spec.id}
+                      title={spec.title}
+                      unit={spec.unit}
+                      lines={d.lines}
+                      band={d.band}
+                      forecast={d.forecast}
+                      markers={markersFor.get(spec.id)}
+                      start={start}
+                      end={d.forecast ? forecastEnd : end}
+                      now={d.forecast ? now : undefined}
+                      onZoom={onZoom}
+                      onReset={onReset}
+                    />
+                  );
+                })}
+              </div>
+            </section>
+          );
+        })}
+    </div>
+  );
+}
