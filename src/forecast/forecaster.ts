@@ -36,7 +36,7 @@ export function forecastSeries(input: ForecastInput, options: ForecasterOptions 
   const H = input.horizon;
   const n = y.length;
   const last = n ? (y[n - 1] as number) : 0;
-  if (n < 8 || isConstant(y, Math.max(8, Math.floor(n / 4)))) return flatForecast(y, H, o.level);
+  if (n < 8 || isConstant(y, Math.min(n, Math.max(8, Math.round((2 * 86_400_000) / input.stepMs))))) return flatForecast(y, H, o.level);
   const periods = detectSeasonality(y, input.stepMs, { minStrength: o.minStrength });
   let f: { point: number[]; lower?: number[]; upper?: number[] };
   let model: SeriesForecast['model'];

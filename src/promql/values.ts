@@ -11,14 +11,18 @@ export const STALE_NAN: number = (() => {
   return buf.getFloat64(0);
 })();
 
-/** True when `v` is Prometheus' staleness marker (not an ordinary NaN). */
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/**
+ * True when `v` is Prometheus' staleness marker (not an ordinary NaN). V8 sets the quiet bit when the
+ * marker is stored in a plain number array (0x7ff8000000000002), so both forms count; payload 2 is what matters.
+ */
 export function isStaleNaN(v: number): boolean {
   if (v === v) return false;
   f64[0] = v;
-  const little = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
-  const hi = little ? u32[1] : u32[0];
-  const lo = little ? u32[0] : u32[1];
-  return hi === 0x7ff00000 && lo === 2;
+  const hi = (LITTLE_ENDIAN ? u32[1] : u32[0]) as number;
+  const lo = LITTLE_ENDIAN ? u32[0] : u32[1];
+  return (hi & 0x7ff7ffff) === 0x7ff00000 && lo === 2;
 }
 
 /** Formats a float as Go's `strconv.FormatFloat(v, 'f', -1, 64)`, which Prometheus uses for sample values. */

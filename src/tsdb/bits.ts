@@ -34,7 +34,7 @@ export class BitWriter {
     let pos = this.pos;
     while (n > 0) {
       const free = 8 - (pos & 7);
-      const take = n < free ? n : free;
+      const take = Math.min(n, free);
       const part = (v >>> (n - take)) & ((1 << take) - 1);
       buf[pos >>> 3]! |= part << (free - take);
       pos += take;
@@ -105,7 +105,7 @@ export class BitReader {
     let out = 0;
     while (n > 0) {
       const avail = 8 - (pos & 7);
-      const take = n < avail ? n : avail;
+      const take = Math.min(n, avail);
       const byte = buf[pos >>> 3]!;
       const part = (byte >>> (avail - take)) & ((1 << take) - 1);
       out = out * (1 << take) + part;
@@ -122,6 +122,13 @@ export class BitReader {
     const b = (this.buf[this.pos >>> 3]! >>> (7 - (this.pos & 7))) & 1;
     this.pos++;
     return b;
+  }
+
+  /** Counts 1-bits up to the first 0 (consumed) or until `max` ones were read. */
+  readOnes(max: number): number {
+    let n = 0;
+    while (n < max && this.readBit() === 1) n++;
+    return n;
   }
 
   /** Reads a non-negative integer written with `writeBig(v, n)`. */

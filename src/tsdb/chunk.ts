@@ -73,12 +73,25 @@ export function readTimestamps(r: BitReader, n: number, out: Float64Array | numb
   let prevDelta = 0;
   for (let i = 1; i < n; i++) {
     let delta: number;
-    if (r.readBit() === 0) delta = prevDelta;
-    else if (r.readBit() === 0) delta = prevDelta + signed(r.readBits(7), 7);
-    else if (r.readBit() === 0) delta = prevDelta + signed(r.readBits(12), 12);
-    else if (r.readBit() === 0) delta = prevDelta + signed(r.readBits(20), 20);
-    else if (r.readBit() === 0) delta = prevDelta + signed(r.readBits(32), 32);
-    else delta = r.readBig(53);
+    switch (r.readOnes(5)) {
+      case 0:
+        delta = prevDelta;
+        break;
+      case 1:
+        delta = prevDelta + signed(r.readBits(7), 7);
+        break;
+      case 2:
+        delta = prevDelta + signed(r.readBits(12), 12);
+        break;
+      case 3:
+        delta = prevDelta + signed(r.readBits(20), 20);
+        break;
+      case 4:
+        delta = prevDelta + signed(r.readBits(32), 32);
+        break;
+      default:
+        delta = r.readBig(53);
+    }
     const t = prev + delta;
     if (delta < 1 || t > Number.MAX_SAFE_INTEGER) throw corrupt('timestamps not ascending');
     out[off + i] = t;
@@ -119,6 +132,8 @@ function gcd(a: number, b: number): number {
 }
 
 const INT_LITERAL_BITS = 60;
+/** Payload width of each integer bucket, by its number of leading 1-bits; -1 marks the literal. */
+const INT_WIDTHS = [0, 6, 10, 16, 24, 32, -1];
 
 function intCost(x: number): number {
   if (x === 0) return 1;
@@ -218,12 +233,8 @@ function readDecimal(r: BitReader, n: number, out: Float64Array | number[], off:
   for (let i = 1; i < n; i++) {
     let x: number;
     let lit = false;
-    if (r.readBit() === 0) x = 0;
-    else if (r.readBit() === 0) x = signed(r.readBits(6), 6);
-    else if (r.readBit() === 0) x = signed(r.readBits(10), 10);
-    else if (r.readBit() === 0) x = signed(r.readBits(16), 16);
-    else if (r.readBit() === 0) x = signed(r.readBits(24), 24);
-    else if (r.readBit() === 0) x = signed(r.readBits(32), 32);
+    const width = INT_WIDTHS[r.readOnes(6)]!;
+    if (width >= 0) x = width === 0 ? 0 : signed(r.readBits(width), width);
     else {
       const neg = r.readBit() === 1;
       const mag = r.readBig(53);

@@ -10,5 +10,5 @@ export type {
   Storage,
   StorageStats,
 } from './interface.js';
-export { CHUNK_SAMPLES, CHUNK_SPAN_MS, EmbeddedStorage, openStorage } from './storage.js';
 export type { RetentionOptions, StorageOptions } from './storage.js';
+export { CHUNK_SAMPLES, CHUNK_SPAN_MS, EmbeddedStorage, openStorage } from './storage.js';

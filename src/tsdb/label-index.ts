@@ -1,4 +1,4 @@
-import { type LabelMatcher, anchoredRegex, matchesAll } from '../core/index.js';
+import { anchoredRegex, type LabelMatcher, matchesAll } from '../core/index.js';
 import type { MemSeries } from './head.js';
 
 /**
@@ -16,7 +16,10 @@ export class LabelIndex {
     for (const name in s.labels) {
       const value = s.labels[name]!;
       let values = this.postings.get(name);
-      if (values === undefined) this.postings.set(name, (values = new Map()));
+      if (values === undefined) {
+        values = new Map();
+        this.postings.set(name, values);
+      }
       const list = values.get(value);
       if (list === undefined) values.set(value, [s]);
       else list.push(s);

@@ -8,20 +8,20 @@ import {
   type LabelMatcher,
   type Labels,
   type Logger,
+  normalizeLabels,
   type Rejection,
   type SeriesSamples,
-  VigilError,
-  normalizeLabels,
   silentLogger,
   systemClock,
+  VigilError,
 } from '../core/index.js';
 import { aggregateRaw } from './aggregate.js';
 import { decodeChunk, encodeChunk } from './chunk.js';
-import { type MemSeries, dropFront, insertSample, lowerBound, newSeries, pushSample, sameValue } from './head.js';
+import { dropFront, insertSample, lowerBound, type MemSeries, newSeries, pushSample, sameValue } from './head.js';
 import type { LatestSample, SeriesData, SeriesRef, StepQuery, Storage, StorageStats } from './interface.js';
 import { LabelIndex } from './label-index.js';
 import { Rollups } from './rollup.js';
-import { WalBuffer, WalWriter, listSegments, replaySegment, segmentPath } from './wal.js';
+import { listSegments, replaySegment, segmentPath, WalBuffer, WalWriter } from './wal.js';
 
 /** Retention per resolution, in milliseconds. */
 export interface RetentionOptions {
@@ -180,7 +180,10 @@ export class EmbeddedStorage implements Storage {
   private readonly sealTx: () => void;
   private readonly retentionCursor = { raw: 0 };
 
-  private constructor(private readonly dir: string, opts: StorageOptions) {
+  private constructor(
+    private readonly dir: string,
+    opts: StorageOptions,
+  ) {
     this.log = opts.logger ?? silentLogger();
     this.clock = opts.clock ?? systemClock;
     this.window = opts.outOfOrderWindowMs ?? 10 * 60_000;
@@ -283,7 +286,10 @@ export class EmbeddedStorage implements Storage {
     this.bySeriesKey.set(key, s);
     this.byId.set(s.id, s);
     let idx = this.tenants.get(s.tenant);
-    if (idx === undefined) this.tenants.set(s.tenant, (idx = new LabelIndex()));
+    if (idx === undefined) {
+      idx = new LabelIndex();
+      this.tenants.set(s.tenant, idx);
+    }
     idx.add(s);
   }
 
@@ -306,7 +312,8 @@ export class EmbeddedStorage implements Storage {
       const len = ts.length;
       if (len === 0) continue;
       if (vs.length !== len) {
-        for (let j = 0; j < len; j++) rejected.push({ series: si, sample: j, reason: 'bad_value', detail: 'timestamps and values differ in length' });
+        for (let j = 0; j < len; j++)
+          rejected.push({ series: si, sample: j, reason: 'bad_value', detail: 'timestamps and values differ in length' });
         continue;
       }
       const { key, normalized } = identity(tenant, input.labels);
@@ -389,7 +396,7 @@ export class EmbeddedStorage implements Storage {
     while (s.n > 0) {
       const cut = lowerBound(s.ts, s.n, limit + 1);
       if (cut === 0) return;
-      let take = cut < CHUNK_SAMPLES ? cut : CHUNK_SAMPLES;
+      let take = Math.min(cut, CHUNK_SAMPLES);
       const timeEnd = lowerBound(s.ts, s.n, s.ts[0]! + CHUNK_SPAN_MS);
       if (timeEnd < take) take = timeEnd;
       if (take < CHUNK_SAMPLES && take === cut) return;

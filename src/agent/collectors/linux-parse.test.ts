@@ -30,7 +30,14 @@ describe('procfs parsers', () => {
     expect(st.total).toEqual({ user: 10, nice: 0.2, system: 3, idle: 400, iowait: 0.5, irq: 0.06, softirq: 0.07, steal: 0.08 });
     expect([...st.cpus.keys()]).toEqual(['0', '1']);
     expect(st.cpus.get('1')?.softirq).toBeCloseTo(0.03);
-    expect(st).toMatchObject({ bootTime: 1763800000, contextSwitches: 987654, interrupts: 123456, forks: 4321, procsRunning: 3, procsBlocked: 1 });
+    expect(st).toMatchObject({
+      bootTime: 1763800000,
+      contextSwitches: 987654,
+      interrupts: 123456,
+      forks: 4321,
+      procsRunning: 3,
+      procsBlocked: 1,
+    });
   });
 
   it('reads loadavg, meminfo (kB to bytes, parentheses to underscores) and os-release', () => {
@@ -39,7 +46,9 @@ describe('procfs parsers', () => {
     expect(m.get('MemTotal')).toBe(16000 * 1024);
     expect(m.get('Active_anon')).toBe(100 * 1024);
     expect(m.get('HugePages_Total')).toBe(4);
-    expect(parseOsRelease('NAME="Debian GNU/Linux"\nPRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\n').get('PRETTY_NAME')).toBe('Debian GNU/Linux 12 (bookworm)');
+    expect(parseOsRelease('NAME="Debian GNU/Linux"\nPRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\n').get('PRETTY_NAME')).toBe(
+      'Debian GNU/Linux 12 (bookworm)',
+    );
     expect(parseCpuModel('processor\t: 0\nmodel name\t: AMD EPYC 7B13\n')).toBe('AMD EPYC 7B13');
   });
 
@@ -120,7 +129,9 @@ describe('procfs parsers', () => {
   });
 
   it('reads /proc/<pid>/stat even when the command name has spaces and parentheses', () => {
-    const st = parsePidStat('4242 (my (odd) name) S 1 4242 4242 0 -1 4194560 100 0 0 0 250 50 0 0 20 0 7 0 12345 1000000 2048 18446744073709551615');
+    const st = parsePidStat(
+      '4242 (my (odd) name) S 1 4242 4242 0 -1 4194560 100 0 0 0 250 50 0 0 20 0 7 0 12345 1000000 2048 18446744073709551615',
+    );
     expect(st).toEqual({ pid: 4242, comm: 'my (odd) name', state: 'S', cpuTicks: 300, threads: 7, rssPages: 2048 });
     expect(parsePidStat('garbage')).toBeUndefined();
   });

@@ -41,7 +41,7 @@ function sdk(url: string, opts: { json?: boolean; delta?: boolean } = {}) {
     readers: [reader],
   });
   providers.push(provider);
-  return { meter: provider.getMeter('vigil-test', '1.2.3'), flush: () => reader.forceFlush() };
+  return { meter: provider.getMeter('vigil-test', '1.2.3'), flush: () => reader.forceFlush(), shutdown: () => provider.shutdown() };
 }
 
 const byName = (name: string): LabelMatcher[] => [{ name: '__name__', op: '=', value: name }];
@@ -179,10 +179,11 @@ describe('OTLP fuzz', () => {
       req.on('end', () => res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end());
     });
     await new Promise<void>((r) => capture.listen(0, '127.0.0.1', r));
-    const { meter, flush } = sdk(`http://127.0.0.1:${(capture.address() as AddressInfo).port}/v1/metrics`);
+    const { meter, shutdown } = sdk(`http://127.0.0.1:${(capture.address() as AddressInfo).port}/v1/metrics`);
     meter.createCounter('fuzz.requests').add(2, { a: 'b' });
     meter.createHistogram('fuzz.latency', { unit: 'ms' }).record(12);
-    await flush();
+    await shutdown();
+    capture.closeAllConnections();
     await new Promise((r) => capture.close(r));
     const valid = Buffer.concat(chunks);
     expect(valid.length).toBeGreaterThan(50);
