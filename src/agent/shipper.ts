@@ -142,7 +142,6 @@ export class Shipper {
       }
       this.sendErrors++;
       this.failures++;
-      await spool.remove(entry.seq);
       if (this.stopping) return;
       const delay = this.backoff(out.retryAfterMs);
       // Log the first failure and then at most once a minute, so an hour-long outage does not flood the log.

@@ -4,6 +4,7 @@ import client from 'prom-client';
 import { type Agent, createAgent } from '../agent/index.js';
 import { type Config, DEFAULT_TENANT, type Logger, packageRoot, parseSelector, silentLogger, VigilError } from '../core/index.js';
 import { IngestPipeline, registerVigilJsonRoutes } from '../ingest/index.js';
+import { registerPromApiRoutes } from '../promql/index.js';
 import { openStorage } from '../tsdb/index.js';
 import { AnomalyLog } from './anomaly-log.js';
 import { createApp } from './app.js';
@@ -89,6 +90,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   registerHealthRoutes(app, { registry, ready: () => ready });
   registerAuthRoutes(app, { store: auth, sessionTtlMs: 7 * 86_400_000, secureCookies: https !== undefined });
   registerVigilJsonRoutes(app, { pipeline, bodyLimit: config.server.bodyLimit });
+  registerPromApiRoutes(app, { querier: storage, logger: log.child({ part: 'promql' }) });
   registerStreamRoutes(app, { hub, parseSelector });
   registerAnomalyRoutes(app, { log: anomalies });
   const root = packageRoot();

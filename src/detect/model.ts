@@ -46,8 +46,8 @@ export interface DetectorSettings {
 export const DEFAULT_DETECTOR_SETTINGS: Readonly<DetectorSettings> = Object.freeze({
   learningMs: 24 * 3600_000,
   learningSamples: 60,
-  warningScore: 0.75,
-  criticalScore: 0.9,
+  warningScore: 0.6,
+  criticalScore: 0.8,
   levelAlpha: 0.1,
   scaleAlpha: 0.02,
   selectTauMs: 2 * 24 * 3600_000,
@@ -407,11 +407,13 @@ export class SeriesModel {
     const rawScore = score;
     if (s.episodeLeft > 0) {
       // Inside an episode the anomaly is already known: it pages once, not for as long as it lasts.
-      score *= 0.5;
+      // The one exception: an episode that opened below alert level may escalate once to alert level.
+      if (s.episodePeak < cfg.warningScore && score >= cfg.warningScore) s.episodePeak = score;
+      else score *= 0.5;
       s.episodeLeft--;
     } else if (score >= cfg.episodeScore) {
       s.episodeLeft = cfg.refractorySamples;
-      s.episodePeak = surprise;
+      s.episodePeak = score;
     }
     if (warm && (s.episodeLeft === 0 || s.episodeLeft === cfg.refractorySamples)) {
       this.tailLearn(0, sSpike);

@@ -1,5 +1,5 @@
 import type { FastifyReply } from 'fastify';
-import { type AppendResult, type Logger, VigilError, isVigilError } from '../core/index.js';
+import { type AppendResult, isVigilError, type Logger, VigilError } from '../core/index.js';
 import type { IngestPipeline } from './pipeline.js';
 
 /** What every ingest protocol's routes need from the server that mounts them. */
@@ -103,4 +103,3 @@ export function checkSampleCount(count: number, limit: number): void {
 export function logIfServerError(logger: Logger, err: unknown, status: number, protocol: string): void {
   if (status >= 500 && status !== 503) logger.error({ err, protocol }, 'ingest request failed');
 }
-

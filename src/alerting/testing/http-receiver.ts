@@ -20,9 +20,13 @@ export class HttpReceiver {
   status = 200;
   /** When true, requests are held open and never answered (a hung receiver). */
   hang = false;
+  /** Start hanging once this many requests were accepted. */
+  hangAfter = Number.POSITIVE_INFINITY;
+  /** Requests held open by a hung receiver (never answered). */
+  readonly held: ReceivedRequest[] = [];
   private server: Server | null = null;
   private waiters: Array<() => void> = [];
-  private readonly held = new Set<() => void>();
+  private readonly releases = new Set<() => void>();
   onRequest: ((r: ReceivedRequest) => void) | null = null;
 
   /** Starts listening on a random free port; resolves with the base URL. */
@@ -39,10 +43,11 @@ export class HttpReceiver {
           body: Buffer.concat(chunks).toString('utf8'),
           status: 0,
         };
-        if (this.hang) {
+        if (this.hang || this.accepted().length >= this.hangAfter) {
+          this.held.push(r);
           const release = () => res.destroy();
-          this.held.add(release);
-          res.on('close', () => this.held.delete(release));
+          this.releases.add(release);
+          res.on('close', () => this.releases.delete(release));
           return;
         }
         const status = this.script.shift() ?? this.status;
@@ -80,7 +85,7 @@ export class HttpReceiver {
 
   /** Stops the server, dropping held requests. */
   async stop(): Promise<void> {
-    for (const release of this.held) release();
+    for (const release of this.releases) release();
     this.server?.closeAllConnections();
     await new Promise<void>((resolve) => (this.server === null ? resolve() : this.server.close(() => resolve())));
     this.server = null;

@@ -34,7 +34,9 @@ describe('line protocol escapes (spec examples)', () => {
   });
 
   it('double quotes and backslashes in string field values', () => {
-    expect(parseLine('myMeasurement fieldKey="\\"string\\" within a string"', 'ns').stringFields).toEqual([['fieldKey', '"string" within a string']]);
+    expect(parseLine('myMeasurement fieldKey="\\"string\\" within a string"', 'ns').stringFields).toEqual([
+      ['fieldKey', '"string" within a string'],
+    ]);
     expect(parseLine('m s="a, b=c d",v=1', 'ns')).toMatchObject({ stringFields: [['s', 'a, b=c d']], fields: [['v', 1]] });
   });
 
@@ -101,7 +103,11 @@ describe('parseLineProtocol', () => {
     expect(r.rejections).toEqual([]);
     expect(r.skippedStringFields).toBe(1);
     expect(r.series).toEqual([
-      { labels: { host: 'web-1', cpu_id: 'cpu0', __name__: 'cpu_usage_user' }, timestamps: [1700000000000, 1700000010000], values: [12.5, 13.5] },
+      {
+        labels: { host: 'web-1', cpu_id: 'cpu0', __name__: 'cpu_usage_user' },
+        timestamps: [1700000000000, 1700000010000],
+        values: [12.5, 13.5],
+      },
       { labels: { host: 'web-1', cpu_id: 'cpu0', __name__: 'cpu_usage_system' }, timestamps: [1700000000000], values: [3] },
       { labels: { host: 'web-1', __name__: 'disk_io_reads' }, timestamps: [opts.now], values: [5] },
     ]);

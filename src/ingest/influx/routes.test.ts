@@ -1,7 +1,7 @@
 import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type TestIngestApp, buildTestApp } from '../remote-write/testing/app.js';
+import { buildTestApp, type TestIngestApp } from '../remote-write/testing/app.js';
 import { registerInfluxRoutes } from './routes.js';
 
 let t: TestIngestApp | undefined;
@@ -16,12 +16,18 @@ const write = (app: TestIngestApp, url: string, payload: string | Buffer, header
 describe('POST /api/v2/write and /write', () => {
   it('stores line protocol with the precision parameter and answers 204', async () => {
     t = await buildTestApp(registerInfluxRoutes);
-    const res = await write(t, '/api/v2/write?org=o&bucket=b&precision=s', 'mem,host=h1 used_percent=42.5 1700000000\nmem,host=h1 used_percent=43 1700000010');
+    const res = await write(
+      t,
+      '/api/v2/write?org=o&bucket=b&precision=s',
+      'mem,host=h1 used_percent=42.5 1700000000\nmem,host=h1 used_percent=43 1700000010',
+    );
     expect(res.statusCode).toBe(204);
     expect(t.store.select('default')).toEqual([
       { labels: { __name__: 'mem_used_percent', host: 'h1' }, timestamps: [1700000000000, 1700000010000], values: [42.5, 43] },
     ]);
-    const v1 = await write(t, '/write?db=telegraf&precision=ms', gzipSync('load,host=h1 load1=0.5 1700000000000'), { 'content-encoding': 'gzip' });
+    const v1 = await write(t, '/write?db=telegraf&precision=ms', gzipSync('load,host=h1 load1=0.5 1700000000000'), {
+      'content-encoding': 'gzip',
+    });
     expect(v1.statusCode).toBe(204);
     expect(t.store.select('default', [{ name: '__name__', op: '=', value: 'load_load1' }])[0]?.values).toEqual([0.5]);
   });
@@ -46,7 +52,9 @@ describe('POST /api/v2/write and /write', () => {
     t = await buildTestApp(registerInfluxRoutes, { bodyLimit: 4096, maxSamplesPerRequest: 3 });
     expect((await write(t, '/api/v2/write?precision=xs', 'a v=1')).statusCode).toBe(400);
     expect((await write(t, '/api/v2/write', 'not gzip', { 'content-encoding': 'gzip' })).statusCode).toBe(400);
-    expect((await write(t, '/api/v2/write', gzipSync(`a v=1\n${'#'.repeat(100_000)}`), { 'content-encoding': 'gzip' })).statusCode).toBe(413);
+    expect((await write(t, '/api/v2/write', gzipSync(`a v=1\n${'#'.repeat(100_000)}`), { 'content-encoding': 'gzip' })).statusCode).toBe(
+      413,
+    );
     expect((await write(t, '/api/v2/write', 'a v=1,w=2,x=3,y=4')).statusCode).toBe(413);
     expect(t.store.appendCalls).toBe(0);
   });
@@ -63,13 +71,11 @@ describe('line protocol fuzz', () => {
       fc.string({ maxLength: 200 }),
       fc.uint8Array({ maxLength: 200 }).map((b) => Buffer.from(b)),
       fc.array(fc.constantFrom(...' ,=\\"\n#tiu.e-0123456789abcSEED'), { maxLength: 80 }).map((cs) => cs.join('')),
-      fc
-        .array(fc.tuple(fc.nat(valid.length - 1), fc.constantFrom(...' ,=\\"\n#x0-.')), { minLength: 1, maxLength: 5 })
-        .map((edits) => {
-          const chars = [...valid];
-          for (const [i, c] of edits) chars[i] = c;
-          return chars.join('');
-        }),
+      fc.array(fc.tuple(fc.nat(valid.length - 1), fc.constantFrom(...' ,=\\"\n#x0-.')), { minLength: 1, maxLength: 5 }).map((edits) => {
+        const chars = [...valid];
+        for (const [i, c] of edits) chars[i] = c;
+        return chars.join('');
+      }),
     );
     await fc.assert(
       fc.asyncProperty(body, async (b) => {

@@ -1,10 +1,10 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { VigilError } from '../../core/index.js';
 import {
-  type IngestRejection,
-  type IngestRouteDeps,
   buildReport,
   errorAnswer,
+  type IngestRejection,
+  type IngestRouteDeps,
   logIfServerError,
   setOutcomeHeaders,
   summariseRejections,
@@ -63,7 +63,14 @@ async function handle(req: FastifyRequest, reply: FastifyReply, deps: IngestRout
     const answer = errorAnswer(e);
     logIfServerError(deps.logger, e, answer.status, INFLUX_PROTOCOL);
     if (answer.retryAfterSeconds !== undefined) reply.header('retry-after', String(answer.retryAfterSeconds));
-    const influxCode = answer.status === 413 ? 'request too large' : answer.status === 429 ? 'too many requests' : answer.status >= 500 ? 'internal error' : 'invalid';
+    const influxCode =
+      answer.status === 413
+        ? 'request too large'
+        : answer.status === 429
+          ? 'too many requests'
+          : answer.status >= 500
+            ? 'internal error'
+            : 'invalid';
     const shape = version === 2 ? { code: influxCode, message: answer.message } : { error: answer.message };
     await reply.code(answer.status).send({ ...shape, vigilCode: answer.code });
   }

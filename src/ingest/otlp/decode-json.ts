@@ -163,11 +163,19 @@ function temporality(v: unknown, path: string): OtlpTemporality {
 
 function metric(v: unknown, path: string): OtlpMetric {
   const o = obj(v, path);
-  const base = { name: str(o.name, `${path}.name`), unit: str(o.unit, `${path}.unit`), description: str(o.description, `${path}.description`) };
+  const base = {
+    name: str(o.name, `${path}.name`),
+    unit: str(o.unit, `${path}.unit`),
+    description: str(o.description, `${path}.description`),
+  };
   const gauge = o.gauge;
   if (gauge !== undefined && gauge !== null) {
     const g = obj(gauge, `${path}.gauge`);
-    return { ...base, kind: 'gauge', points: arr(field(g, 'dataPoints'), `${path}.gauge.dataPoints`).map((p, i) => numberPoint(p, `${path}.gauge.dataPoints[${i}]`)) };
+    return {
+      ...base,
+      kind: 'gauge',
+      points: arr(field(g, 'dataPoints'), `${path}.gauge.dataPoints`).map((p, i) => numberPoint(p, `${path}.gauge.dataPoints[${i}]`)),
+    };
   }
   const sum = o.sum;
   if (sum !== undefined && sum !== null) {
@@ -187,18 +195,28 @@ function metric(v: unknown, path: string): OtlpMetric {
     return {
       ...base,
       kind: 'histogram',
-      points: arr(field(h, 'dataPoints'), `${path}.histogram.dataPoints`).map((p, i) => histogramPoint(p, `${path}.histogram.dataPoints[${i}]`)),
+      points: arr(field(h, 'dataPoints'), `${path}.histogram.dataPoints`).map((p, i) =>
+        histogramPoint(p, `${path}.histogram.dataPoints[${i}]`),
+      ),
       temporality: temporality(field(h, 'aggregationTemporality'), `${path}.histogram.aggregationTemporality`),
     };
   }
   const summary = o.summary;
   if (summary !== undefined && summary !== null) {
     const s = obj(summary, `${path}.summary`);
-    return { ...base, kind: 'summary', points: arr(field(s, 'dataPoints'), `${path}.summary.dataPoints`).map((p, i) => summaryPoint(p, `${path}.summary.dataPoints[${i}]`)) };
+    return {
+      ...base,
+      kind: 'summary',
+      points: arr(field(s, 'dataPoints'), `${path}.summary.dataPoints`).map((p, i) => summaryPoint(p, `${path}.summary.dataPoints[${i}]`)),
+    };
   }
   const exp = field(o, 'exponentialHistogram');
   if (exp !== undefined && exp !== null) {
-    return { ...base, kind: 'exponential_histogram', pointCount: arr(field(obj(exp, `${path}.exponentialHistogram`), 'dataPoints'), path).length };
+    return {
+      ...base,
+      kind: 'exponential_histogram',
+      pointCount: arr(field(obj(exp, `${path}.exponentialHistogram`), 'dataPoints'), path).length,
+    };
   }
   return { ...base, kind: 'empty' };
 }
@@ -225,5 +243,7 @@ function resourceMetrics(v: unknown, path: string): OtlpResourceMetrics {
 /** Decodes an OTLP/JSON `ExportMetricsServiceRequest` (already parsed JSON); throws BAD_PAYLOAD naming the bad path. */
 export function decodeOtlpJson(doc: unknown): OtlpExportRequest {
   const o = obj(doc, '$');
-  return { resourceMetrics: arr(field(o, 'resourceMetrics'), '$.resourceMetrics').map((r, i) => resourceMetrics(r, `$.resourceMetrics[${i}]`)) };
+  return {
+    resourceMetrics: arr(field(o, 'resourceMetrics'), '$.resourceMetrics').map((r, i) => resourceMetrics(r, `$.resourceMetrics[${i}]`)),
+  };
 }

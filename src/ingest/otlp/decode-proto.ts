@@ -272,7 +272,16 @@ function numberPoint(r: Reader, end: number): OtlpNumberPoint {
 }
 
 function histogramPoint(r: Reader, end: number): OtlpHistogramPoint {
-  const p: OtlpHistogramPoint = { attributes: [], startMs: 0, timeMs: 0, flags: 0, count: 0, sum: null, bucketCounts: [], explicitBounds: [] };
+  const p: OtlpHistogramPoint = {
+    attributes: [],
+    startMs: 0,
+    timeMs: 0,
+    flags: 0,
+    count: 0,
+    sum: null,
+    bucketCounts: [],
+    explicitBounds: [],
+  };
   r.message(end, (num, wt) => {
     switch (num) {
       case 9:

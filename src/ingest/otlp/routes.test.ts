@@ -7,7 +7,7 @@ import { MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { LabelMatcher } from '../../core/index.js';
-import { type TestIngestApp, buildTestApp } from '../remote-write/testing/app.js';
+import { buildTestApp, type TestIngestApp } from '../remote-write/testing/app.js';
 import { registerOtlpRoutes } from './routes.js';
 
 let t: TestIngestApp | undefined;
@@ -92,7 +92,9 @@ describe('OTLP from the OpenTelemetry JS SDK', () => {
     const buckets = store
       .select('default', byName('http_server_duration_milliseconds_bucket'))
       .map((s) => [s.labels.le, s.values[0]])
-      .sort((a, b) => Number(a[0] === '+Inf' ? Number.POSITIVE_INFINITY : a[0]) - Number(b[0] === '+Inf' ? Number.POSITIVE_INFINITY : b[0]));
+      .sort(
+        (a, b) => Number(a[0] === '+Inf' ? Number.POSITIVE_INFINITY : a[0]) - Number(b[0] === '+Inf' ? Number.POSITIVE_INFINITY : b[0]),
+      );
     expect(buckets).toEqual([
       ['10', 1],
       ['100', 3],
@@ -123,14 +125,26 @@ describe('OTLP from the OpenTelemetry JS SDK', () => {
 });
 
 describe('POST /v1/metrics', () => {
-  const point = (v: unknown) => ({ timeUnixNano: '1700000000000000000', asDouble: v, attributes: [{ key: 'k', value: { intValue: '7' } }] });
-  const doc = (metrics: unknown[]) => ({ resourceMetrics: [{ resource: { attributes: [{ key: 'service.name', value: { stringValue: 'api' } }] }, scopeMetrics: [{ metrics }] }] });
+  const point = (v: unknown) => ({
+    timeUnixNano: '1700000000000000000',
+    asDouble: v,
+    attributes: [{ key: 'k', value: { intValue: '7' } }],
+  });
+  const doc = (metrics: unknown[]) => ({
+    resourceMetrics: [{ resource: { attributes: [{ key: 'service.name', value: { stringValue: 'api' } }] }, scopeMetrics: [{ metrics }] }],
+  });
 
   it('answers partial success naming refused points (JSON), including summaries and exponential histograms', async () => {
     t = await buildTestApp(registerOtlpRoutes);
     const body = doc([
       { name: 'queue.depth', gauge: { dataPoints: [point(3), { timeUnixNano: '1700000000000000000' }] } },
-      { name: 'rpc.latency', unit: 's', summary: { dataPoints: [{ timeUnixNano: '1700000000000000000', count: '10', sum: 2.5, quantileValues: [{ quantile: 0.5, value: 0.2 }] }] } },
+      {
+        name: 'rpc.latency',
+        unit: 's',
+        summary: {
+          dataPoints: [{ timeUnixNano: '1700000000000000000', count: '10', sum: 2.5, quantileValues: [{ quantile: 0.5, value: 0.2 }] }],
+        },
+      },
       { name: 'exp', exponentialHistogram: { dataPoints: [{}], aggregationTemporality: 2 } },
     ]);
     const res = await t.app.inject({ method: 'POST', url: '/v1/metrics', headers: { 'content-type': 'application/json' }, payload: body });
@@ -143,13 +157,16 @@ describe('POST /v1/metrics', () => {
       timestamps: [1700000000000],
       values: [3],
     });
-    expect(t.store.select('default', [...byName('rpc_latency_seconds'), { name: 'quantile', op: '=', value: '0.5' }])[0]?.values).toEqual([0.2]);
+    expect(t.store.select('default', [...byName('rpc_latency_seconds'), { name: 'quantile', op: '=', value: '0.5' }])[0]?.values).toEqual([
+      0.2,
+    ]);
     expect(t.store.select('default', byName('rpc_latency_seconds_count'))[0]?.values).toEqual([10]);
   });
 
   it('answers 400 with a Status for bad bodies and 415 for other content types, storing nothing', async () => {
     t = await buildTestApp(registerOtlpRoutes);
-    const inj = (payload: string | Buffer, ctype: string) => t?.app.inject({ method: 'POST', url: '/v1/metrics', headers: { 'content-type': ctype }, payload });
+    const inj = (payload: string | Buffer, ctype: string) =>
+      t?.app.inject({ method: 'POST', url: '/v1/metrics', headers: { 'content-type': ctype }, payload });
     const badJson = await inj('{', 'application/json');
     expect(badJson?.statusCode).toBe(400);
     expect(badJson?.json().code).toBe(3);
@@ -168,8 +185,17 @@ describe('OTLP fuzz', () => {
   it('random and mutated bodies get 2xx or 4xx, never 5xx, and never change what was stored', async () => {
     t = await buildTestApp(registerOtlpRoutes, { maxSamplesPerRequest: 1000 });
     const app = t;
-    const seedDoc = { resourceMetrics: [{ scopeMetrics: [{ metrics: [{ name: 'seed', gauge: { dataPoints: [{ timeUnixNano: '1000000000', asDouble: 1 }] } }] }] }] };
-    const seeded = await app.app.inject({ method: 'POST', url: '/v1/metrics', headers: { 'content-type': 'application/json' }, payload: seedDoc });
+    const seedDoc = {
+      resourceMetrics: [
+        { scopeMetrics: [{ metrics: [{ name: 'seed', gauge: { dataPoints: [{ timeUnixNano: '1000000000', asDouble: 1 }] } }] }] },
+      ],
+    };
+    const seeded = await app.app.inject({
+      method: 'POST',
+      url: '/v1/metrics',
+      headers: { 'content-type': 'application/json' },
+      payload: seedDoc,
+    });
     expect(seeded.statusCode).toBe(200);
     const seedBefore = JSON.stringify(app.store.select('default', byName('seed')));
     // A real SDK protobuf body to mutate, captured by a plain HTTP server standing in for the receiver.
@@ -199,11 +225,13 @@ describe('OTLP fuzz', () => {
         json: fc.constant(false),
       }),
       fc.record({
-        b: fc.array(fc.tuple(fc.nat(validJson.length - 1), fc.constantFrom(...'{}[]":,0a-. ')), { minLength: 1, maxLength: 4 }).map((edits) => {
-          const chars = [...validJson];
-          for (const [i, c] of edits) chars[i] = c;
-          return Buffer.from(chars.join(''));
-        }),
+        b: fc
+          .array(fc.tuple(fc.nat(validJson.length - 1), fc.constantFrom(...'{}[]":,0a-. ')), { minLength: 1, maxLength: 4 })
+          .map((edits) => {
+            const chars = [...validJson];
+            for (const [i, c] of edits) chars[i] = c;
+            return Buffer.from(chars.join(''));
+          }),
         json: fc.constant(true),
       }),
       fc.record({ b: fc.json().map((j) => Buffer.from(j)), json: fc.constant(true) }),

@@ -1,6 +1,14 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { VigilError } from '../../core/index.js';
-import { type IngestRejection, type IngestRouteDeps, buildReport, errorAnswer, logIfServerError, setOutcomeHeaders, summariseRejections } from '../route-deps.js';
+import {
+  buildReport,
+  errorAnswer,
+  type IngestRejection,
+  type IngestRouteDeps,
+  logIfServerError,
+  setOutcomeHeaders,
+  summariseRejections,
+} from '../route-deps.js';
 import { decodeContentEncoding } from '../route-helpers.js';
 import { decodeOtlpJson } from './decode-json.js';
 import { decodeOtlpProtobuf, encodeOtlpResponse, encodeRpcStatus } from './decode-proto.js';
@@ -47,7 +55,10 @@ async function handle(req: FastifyRequest, reply: FastifyReply, deps: IngestRout
   try {
     const ctype = String(req.headers['content-type'] ?? '');
     if (!json && !/^application\/(x-)?protobuf\b/i.test(ctype)) {
-      throw new VigilError('UNSUPPORTED_MEDIA_TYPE', `Content-Type must be application/x-protobuf or application/json, got "${ctype.slice(0, 64)}"`);
+      throw new VigilError(
+        'UNSUPPORTED_MEDIA_TYPE',
+        `Content-Type must be application/x-protobuf or application/json, got "${ctype.slice(0, 64)}"`,
+      );
     }
     const raw = req.body;
     if (!Buffer.isBuffer(raw)) throw new VigilError('BAD_PAYLOAD', 'OTLP body is missing');
@@ -76,7 +87,8 @@ async function handle(req: FastifyRequest, reply: FastifyReply, deps: IngestRout
     const rejectedPoints = new Set(rejections.map((r) => r.point)).size;
     const message = report.rejectedCount > 0 ? summariseRejections(report) : '';
     if (json) {
-      const partial = report.rejectedCount > 0 ? { partialSuccess: { rejectedDataPoints: String(rejectedPoints), errorMessage: message } } : {};
+      const partial =
+        report.rejectedCount > 0 ? { partialSuccess: { rejectedDataPoints: String(rejectedPoints), errorMessage: message } } : {};
       await reply.code(200).type('application/json').send(partial);
     } else {
       await reply.code(200).type('application/x-protobuf').send(encodeOtlpResponse(rejectedPoints, message));
@@ -86,7 +98,13 @@ async function handle(req: FastifyRequest, reply: FastifyReply, deps: IngestRout
     logIfServerError(deps.logger, e, answer.status, OTLP_PROTOCOL);
     if (answer.retryAfterSeconds !== undefined) reply.header('retry-after', String(answer.retryAfterSeconds));
     const grpc =
-      answer.status === 429 ? GRPC_RESOURCE_EXHAUSTED : answer.status === 503 ? GRPC_UNAVAILABLE : answer.status >= 500 ? GRPC_INTERNAL : GRPC_INVALID_ARGUMENT;
+      answer.status === 429
+        ? GRPC_RESOURCE_EXHAUSTED
+        : answer.status === 503
+          ? GRPC_UNAVAILABLE
+          : answer.status >= 500
+            ? GRPC_INTERNAL
+            : GRPC_INVALID_ARGUMENT;
     const message = `${answer.code}: ${answer.message}`;
     if (json) await reply.code(answer.status).type('application/json').send({ code: grpc, message });
     else await reply.code(answer.status).type('application/x-protobuf').send(encodeRpcStatus(grpc, message));

@@ -25,7 +25,7 @@ describe('OTel → Prometheus names', () => {
     ['2fa', 'key_2fa'],
     ['_private', 'key_private'],
     ['__reserved', '__reserved'],
-    ['ünï', '_n_'],
+    ['ünï', 'key_n_'],
   ])('label %s → %s', (key, want) => {
     expect(otlpLabelName(key)).toBe(want);
   });

@@ -232,7 +232,8 @@ function translateMetric(b: Builder, m: OtlpMetric, base: Labels, forced: Labels
     case 'empty':
       return;
     case 'exponential_histogram':
-      for (let k = 0; k < m.pointCount; k++) b.reject(b.out.dataPoints++, m.name, 'exponential histograms are not supported; use explicit buckets');
+      for (let k = 0; k < m.pointCount; k++)
+        b.reject(b.out.dataPoints++, m.name, 'exponential histograms are not supported; use explicit buckets');
       return;
     case 'gauge':
     case 'sum': {

@@ -6,7 +6,7 @@ import type { SeriesSamples } from '../../core/index.js';
 import { decodeWriteRequest } from './decode.js';
 import { encodeWriteRequest } from './encode.js';
 import { registerRemoteWriteRoutes } from './routes.js';
-import { type TestIngestApp, buildTestApp } from './testing/app.js';
+import { buildTestApp, type TestIngestApp } from './testing/app.js';
 import { MemoryStore } from './testing/memory-store.js';
 
 // An independent encoder (protobufjs from the published .proto) to check the hand-written decoder against.
@@ -26,7 +26,12 @@ function post(t: TestIngestApp, body: Buffer, headers: Record<string, string> = 
   return t.app.inject({
     method: 'POST',
     url: '/api/v1/write',
-    headers: { 'content-type': 'application/x-protobuf', 'content-encoding': 'snappy', 'x-prometheus-remote-write-version': '0.1.0', ...headers },
+    headers: {
+      'content-type': 'application/x-protobuf',
+      'content-encoding': 'snappy',
+      'x-prometheus-remote-write-version': '0.1.0',
+      ...headers,
+    },
     payload: body,
   });
 }
@@ -122,7 +127,9 @@ describe('POST /api/v1/write', () => {
     await post(t, compressSync(encodeWriteRequest([series('m', {}, [5000], [1])])));
     const res = await post(
       t,
-      compressSync(encodeWriteRequest([series('m', {}, [4000, 6000], [1, 2]), series('bad-name', {}, [1], [1]), series('ok', {}, [1], [3])])),
+      compressSync(
+        encodeWriteRequest([series('m', {}, [4000, 6000], [1, 2]), series('bad-name', {}, [1], [1]), series('ok', {}, [1], [3])]),
+      ),
     );
     expect(res.statusCode).toBe(400);
     const body = res.json();
@@ -204,13 +211,11 @@ describe('remote_write fuzz', () => {
     const body = fc.oneof(
       fc.uint8Array({ maxLength: 300 }).map((b) => Buffer.from(b)),
       fc.uint8Array({ maxLength: 300 }).map((b) => compressSync(Buffer.from(b))),
-      fc
-        .array(fc.tuple(fc.nat(valid.length - 1), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 6 })
-        .map((edits) => {
-          const m = Buffer.from(valid);
-          for (const [i, b] of edits) m[i] = b;
-          return compressSync(m);
-        }),
+      fc.array(fc.tuple(fc.nat(valid.length - 1), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 6 }).map((edits) => {
+        const m = Buffer.from(valid);
+        for (const [i, b] of edits) m[i] = b;
+        return compressSync(m);
+      }),
     );
     await fc.assert(
       fc.asyncProperty(body, async (b) => {

@@ -2,11 +2,11 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { uncompress } from 'snappy';
 import { VigilError } from '../../core/index.js';
 import {
-  type IngestRejection,
-  type IngestRouteDeps,
   buildReport,
   checkDecompressedSize,
   errorAnswer,
+  type IngestRejection,
+  type IngestRouteDeps,
   logIfServerError,
   setOutcomeHeaders,
   summariseRejections,
@@ -57,7 +57,10 @@ async function handle(req: FastifyRequest, reply: FastifyReply, deps: IngestRout
       if (r.detail !== undefined) entry.detail = r.detail;
       fromPipeline.push(entry);
     }
-    const report = buildReport(result === null ? null : { accepted: result.accepted, rejected: [] }, [...decoded.rejections, ...fromPipeline]);
+    const report = buildReport(result === null ? null : { accepted: result.accepted, rejected: [] }, [
+      ...decoded.rejections,
+      ...fromPipeline,
+    ]);
     setOutcomeHeaders(reply, report);
     if (report.rejectedCount === 0) {
       await reply.code(204).send();

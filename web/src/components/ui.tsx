@@ -83,7 +83,9 @@ export function PctBar({ value, warn = 80, crit = 90 }: { value: number | null; 
   const cls = value >= crit ? 'crit' : value >= warn ? 'warn' : 'ok';
   return (
     <span className="pct" title={`${value.toFixed(1)}%`}>
-      <span className={`pct-bar ${cls}`} style={{ width: `${Math.max(0, Math.min(100, value))}%` }} />
+      <span className="pct-track">
+        <span className={`pct-bar ${cls}`} style={{ width: `${Math.max(0, Math.min(100, value))}%` }} />
+      </span>
       <span className="pct-num">{value.toFixed(0)}%</span>
     </span>
   );

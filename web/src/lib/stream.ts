@@ -41,8 +41,11 @@ class StreamHub {
         return;
       }
       // Never opened: find out whether the route exists at all before retrying forever.
-      void fetch(this.url.split('?')[0]!, { method: 'HEAD', credentials: 'same-origin' })
+      // A GET (a HEAD would hold the stream open on some servers), dropped as soon as the status is known.
+      const probe = new AbortController();
+      void fetch(this.url, { credentials: 'same-origin', signal: probe.signal })
         .then((r) => {
+          probe.abort();
           if (this.source !== es) return;
           if (r.status === 404 || r.status === 501) {
             es.close();

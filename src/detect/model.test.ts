@@ -1,0 +1,188 @@
+import { describe, expect, it } from 'vitest';
+import { type DetectionResult, SeriesModel, inferKind } from './model.js';
+
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function gauss(r: () => number): number {
+  return Math.sqrt(-2 * Math.log(r() + 1e-12)) * Math.cos(2 * Math.PI * r());
+}
+
+const MIN = 60_000;
+const T0 = Date.UTC(2026, 0, 5);
+
+/** A diurnal CPU-like series: 30 + 20·sin(day) + noise, one sample a minute. */
+function diurnal(i: number, r: () => number): number {
+  const day = ((i * MIN) % 86_400_000) / 86_400_000;
+  return 30 + 20 * Math.sin(2 * Math.PI * day) + 2 * gauss(r);
+}
+
+function run(n: number, f: (i: number) => number, model = new SeriesModel()): DetectionResult[] {
+  const out: DetectionResult[] = [];
+  for (let i = 0; i < n; i++) out.push(model.update(T0 + i * MIN, f(i)));
+  return out;
+}
+
+function alerts(rs: DetectionResult[], from = 0, to = rs.length): DetectionResult[] {
+  return rs.slice(from, to).filter((r) => r.severity !== 'info');
+}
+
+const DAYS = 1440;
+
+describe('SeriesModel', () => {
+  it('long normal diurnal noisy data produces no alert-level scores', () => {
+    for (const seed of [1, 2, 3]) {
+      const r = rng(seed);
+      const rs = run(21 * DAYS, (i) => diurnal(i, r));
+      expect(alerts(rs)).toEqual([]);
+      expect(rs.at(-1)?.learning).toBe(false);
+    }
+  });
+
+  it('catches a spike and a dip with the right reason', () => {
+    const r = rng(4);
+    const at = 4 * DAYS + 300;
+    const rs = run(5 * DAYS, (i) => diurnal(i, r) + (i === at ? 60 : i === at + 400 ? -45 : 0));
+    const a = alerts(rs);
+    expect(a.length).toBeGreaterThanOrEqual(2);
+    expect(rs[at]?.severity).not.toBe('info');
+    expect(rs[at]?.detectors).toContain('spike');
+    expect(rs[at]?.reason).toMatch(/above the expected/);
+    expect(rs[at + 400]?.detectors).toContain('dip');
+    expect(a.length).toBeLessThanOrEqual(3);
+  });
+
+  it('catches a level shift once, as a level shift', () => {
+    const r = rng(5);
+    const at = 4 * DAYS;
+    const rs = run(6 * DAYS, (i) => 50 + 3 * gauss(r) + (i >= at ? 12 : 0));
+    const a = alerts(rs, at);
+    expect(a.length).toBeGreaterThanOrEqual(1);
+    expect(a.length).toBeLessThanOrEqual(2);
+    expect(a[0]?.detectors[0]).toMatch(/level_shift|spike/);
+    expect(a.some((x) => x.detectors.includes('level_shift'))).toBe(true);
+    expect(alerts(rs, 0, at)).toEqual([]);
+  });
+
+  it('catches a trend change', () => {
+    const r = rng(6);
+    const at = 4 * DAYS;
+    const rs = run(5 * DAYS, (i) => 50 + 2 * gauss(r) + (i >= at ? (i - at) * 0.05 : 0));
+    const a = alerts(rs, at);
+    expect(a.length).toBeGreaterThanOrEqual(1);
+    expect(a[0]?.detectors[0]).toMatch(/trend|level_shift/);
+    expect(alerts(rs, 0, at)).toEqual([]);
+  });
+
+  it('catches a break of the daily pattern as seasonal', () => {
+    const r = rng(7);
+    // Busy 09:00–17:00 (80), quiet otherwise (20); on day 6 the busy period does not come.
+    const f = (i: number) => {
+      const h = ((i * MIN) % 86_400_000) / 3_600_000;
+      const busy = h >= 9 && h < 17 && !(i >= 6 * DAYS && i < 7 * DAYS);
+      return (busy ? 80 : 20) + 2 * gauss(r);
+    };
+    const rs = run(7 * DAYS, f);
+    const a = alerts(rs, 6 * DAYS);
+    expect(a.length).toBeGreaterThanOrEqual(1);
+    expect(a[0]?.detectors[0]).toMatch(/seasonal|dip|level_shift/);
+    expect(a.some((x) => x.detectors.includes('seasonal') || x.reason.includes('daily pattern') || x.detectors.includes('dip'))).toBe(true);
+    expect(alerts(rs, 3 * DAYS, 6 * DAYS)).toEqual([]);
+  });
+
+  it('flags a value outside anything seen before as novel', () => {
+    const r = rng(8);
+    const at = 3 * DAYS;
+    const rs = run(3 * DAYS + 10, (i) => (i === at ? 180 : 100 * r()));
+    expect(rs[at]?.severity).not.toBe('info');
+    expect(rs[at]?.detectors).toEqual(['novel']);
+    expect(rs[at]?.reason).toMatch(/outside anything seen/);
+  });
+
+  it('flags a stuck sensor as a flat-line', () => {
+    const r = rng(9);
+    const at = 3 * DAYS;
+    const rs = run(3 * DAYS + 60, (i) => (i >= at ? 41.5 : 40 + 3 * gauss(r)));
+    const a = alerts(rs, at);
+    expect(a.length).toBe(1);
+    expect(a[0]?.detectors).toEqual(['flatline']);
+    expect(a[0]?.reason).toMatch(/stuck at 41.5/);
+  });
+
+  it('never flags counter resets, and scores counters on their rate', () => {
+    expect(inferKind({ __name__: 'node_network_receive_bytes_total' })).toBe('counter');
+    expect(inferKind({ __name__: 'node_load1' })).toBe('gauge');
+    const r = rng(10);
+    const model = new SeriesModel({ kind: 'counter' });
+    let c = 0;
+    const rs = run(
+      4 * DAYS,
+      (i) => {
+        if (i % 1000 === 999) c = 0;
+        c += 100 + 10 * gauss(r);
+        return c;
+      },
+      model,
+    );
+    expect(alerts(rs)).toEqual([]);
+    expect(rs.filter((x) => x.reason === 'counter reset').length).toBe(5);
+  });
+
+  it('treats gaps and irregular sampling as normal', () => {
+    const r = rng(11);
+    const model = new SeriesModel();
+    const out: DetectionResult[] = [];
+    let t = T0;
+    for (let i = 0; i < 4 * DAYS; i++) {
+      t += i % 1500 === 0 && i > 0 ? 3 * 3_600_000 : MIN * (0.5 + r());
+      out.push(model.update(t, 50 + 2 * gauss(r)));
+    }
+    expect(alerts(out)).toEqual([]);
+    expect(model.update(t + MIN, Number.NaN).score).toBe(0);
+  });
+
+  it('is learning for its first 24 h and never pages then', () => {
+    const model = new SeriesModel();
+    const rs = run(DAYS - 10, (i) => (i === 900 ? 1e6 : 10), model);
+    expect(rs.every((x) => x.severity === 'info' && x.learning)).toBe(true);
+    expect(model.learningInfo().text).toMatch(/^learning: \d+ h of 24 h$/);
+  });
+
+  it('gives identical scores after save and restore', () => {
+    const r1 = rng(12);
+    const series = Array.from({ length: 5 * DAYS }, (_, i) => diurnal(i, r1) + (i === 4 * DAYS ? 50 : 0));
+    const whole = run(series.length, (i) => series[i] as number).map((x) => x.score);
+    const a = new SeriesModel();
+    for (let i = 0; i < 3 * DAYS; i++) a.update(T0 + i * MIN, series[i] as number);
+    const b = new SeriesModel({ state: JSON.parse(JSON.stringify(a.save())) });
+    const rest: number[] = [];
+    for (let i = 3 * DAYS; i < series.length; i++) rest.push(b.update(T0 + i * MIN, series[i] as number).score);
+    expect(rest).toEqual(whole.slice(3 * DAYS));
+  });
+
+  it('adapts visibly and reversibly to feedback', () => {
+    const r = rng(13);
+    const model = new SeriesModel();
+    run(2 * DAYS, () => 50 + 2 * gauss(r), model);
+    const saved = model.save();
+    const before = model.update(T0 + 2 * DAYS * MIN, 50);
+    const m2 = new SeriesModel({ state: saved });
+    m2.feedback(T0, T0 + DAYS * MIN, 'expected');
+    const after = m2.update(T0 + 2 * DAYS * MIN, 50);
+    const width = (x: DetectionResult) => x.expected[1] - x.expected[0];
+    expect(width(after)).toBeCloseTo(1.5 * width(before), 6);
+    expect(m2.describe().feedback).toHaveLength(1);
+    const m3 = new SeriesModel({ state: saved });
+    m3.feedback(T0, T0 + DAYS * MIN, 'expected');
+    expect(m3.removeFeedback(T0, T0 + DAYS * MIN)).toBe(true);
+    expect(m3.update(T0 + 2 * DAYS * MIN, 50)).toEqual(before);
+  });
+});
