@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -16,7 +16,14 @@ function names(batch: { labels: Record<string, string> }[]): Set<string> {
 
 describe('collectOnce', () => {
   it('collects every Linux area from procfs with host, host_id and user labels on every series', async () => {
-    const agent = createAgent({ server: 'http://127.0.0.1:1', key: 'k', labels: { env: 'test' }, hostname: 'h1', hostId: 'id-1', collectors: 'linux' });
+    const agent = createAgent({
+      server: 'http://127.0.0.1:1',
+      key: 'k',
+      labels: { env: 'test' },
+      hostname: 'h1',
+      hostId: 'id-1',
+      collectors: 'linux',
+    });
     const batch = await agent.collectOnce();
     const n = names(batch);
     for (const want of [
@@ -61,7 +68,15 @@ describe('collectOnce', () => {
   it('the portable collectors (systeminformation) also work here', async () => {
     const agent = createAgent({ server: 'http://127.0.0.1:1', key: 'k', hostname: 'h1', hostId: 'id-1', collectors: 'generic' });
     const n = names(await agent.collectOnce());
-    for (const want of ['node_cpu_seconds_total', 'node_load1', 'node_memory_MemAvailable_bytes', 'node_filesystem_avail_bytes', 'node_network_receive_bytes_total', 'vigil_top_process_cpu_ratio', 'node_tcp_connection_states'])
+    for (const want of [
+      'node_cpu_seconds_total',
+      'node_load1',
+      'node_memory_MemAvailable_bytes',
+      'node_filesystem_avail_bytes',
+      'node_network_receive_bytes_total',
+      'vigil_top_process_cpu_ratio',
+      'node_tcp_connection_states',
+    ])
       expect(n, want).toContain(want);
   });
 
@@ -85,8 +100,10 @@ describe('collectOnce', () => {
 describe('identity', () => {
   it('prefers the machine id, else generates one id and keeps it', () => {
     const mid = join(dir, 'machine-id');
+    writeFileSync(mid, '0123456789abcdef0123456789abcdef\n');
     const withMid = resolveIdentity({ stateDir: join(dir, 's1'), machineIdFiles: ['/nonexistent', mid] });
-    expect(withMid.hostId).toMatch(/^[0-9a-f]{32}$/);
+    expect(withMid.hostId).toBe('0123456789abcdef0123456789abcdef');
+    expect(existsSync(join(dir, 's1', 'host-id'))).toBe(false);
     const a = resolveIdentity({ stateDir: join(dir, 's2'), machineIdFiles: ['/nonexistent'] });
     const b = resolveIdentity({ stateDir: join(dir, 's2'), machineIdFiles: ['/nonexistent'] });
     const c = resolveIdentity({ stateDir: join(dir, 's3'), machineIdFiles: ['/nonexistent'] });
@@ -105,8 +122,20 @@ describe('encodeBatch', () => {
     b.add('y', undefined, Number.NEGATIVE_INFINITY, 3000);
     expect(JSON.parse(encodeBatch(b.build()))).toEqual({
       series: [
-        { labels: { a: '1', host: 'h', __name__: 'x' }, samples: [[1000, 0.5], [2000, 'NaN']] },
-        { labels: { host: 'h', __name__: 'y' }, samples: [[1000, '+Inf'], [3000, '-Inf']] },
+        {
+          labels: { a: '1', host: 'h', __name__: 'x' },
+          samples: [
+            [1000, 0.5],
+            [2000, 'NaN'],
+          ],
+        },
+        {
+          labels: { host: 'h', __name__: 'y' },
+          samples: [
+            [1000, '+Inf'],
+            [3000, '-Inf'],
+          ],
+        },
       ],
     });
   });

@@ -42,7 +42,18 @@ export function runChannelContract(name: string, setup: () => Promise<ChannelHar
       const got = h.received().find((r) => r.id === 'n-1');
       expect(got).toBeDefined();
       const c = got!.content;
-      for (const s of ['node_load1', 'web-1', '12.5', '0.5 – 2', 'critical', '525%', 'node_memory_used_bytes', 'db-1', '15.2 GiB', msg.link]) {
+      for (const s of [
+        'node_load1',
+        'web-1',
+        '12.5',
+        '0.5 – 2',
+        'critical',
+        '525%',
+        'node_memory_used_bytes',
+        'db-1',
+        '15.2 GiB',
+        msg.link,
+      ]) {
         expect(c, `content should contain "${s}"`).toContain(s);
       }
       expect(c.includes(new Date(msg.startedAt).toISOString().slice(0, 16)) || c.includes(String(msg.startedAt))).toBe(true);

@@ -39,7 +39,8 @@ describe('crash safety of the outbox', () => {
     const url = await rx.start();
     const seen: Array<{ id: string; attempt: number; phase: number }> = [];
     let phase = 1;
-    rx.onRequest = (r) => seen.push({ id: String(r.headers['x-vigil-notification-id']), attempt: Number(r.headers['x-vigil-attempt']), phase });
+    rx.onRequest = (r) =>
+      seen.push({ id: String(r.headers['x-vigil-notification-id']), attempt: Number(r.headers['x-vigil-attempt']), phase });
     // Phase 1: the receiver accepts 5 notifications, then holds every further request open (never answers).
     rx.hangAfter = 5;
     try {
@@ -65,9 +66,10 @@ describe('crash safety of the outbox', () => {
       expect(seen.filter((s) => s.phase === 1)).toHaveLength(5);
       const ids = new Set(seen.map((s) => s.id));
       expect(ids.size).toBe(COUNT); // none lost, and the restart created no new notification
-      const attemptIds = [...seen, ...rx.held.map((r) => ({ id: String(r.headers['x-vigil-notification-id']), attempt: Number(r.headers['x-vigil-attempt']) }))].map(
-        (s) => `${s.id}:${s.attempt}`,
-      );
+      const attemptIds = [
+        ...seen,
+        ...rx.held.map((r) => ({ id: String(r.headers['x-vigil-notification-id']), attempt: Number(r.headers['x-vigil-attempt']) })),
+      ].map((s) => `${s.id}:${s.attempt}`);
       expect(new Set(attemptIds).size).toBe(attemptIds.length); // an attempt id is never sent twice
       const perId = new Map<string, number>();
       for (const s of seen) perId.set(s.id, (perId.get(s.id) ?? 0) + 1);

@@ -100,7 +100,11 @@ describe('AlertManager', () => {
       'disk-full-24h:forecast:true:default',
       'memory-exhausted-6h:forecast:true:default',
     ]);
-    expect(make({ disableRules: ['host-down'] }).listRules('default').map((r) => r.name)).not.toContain('host-down');
+    expect(
+      make({ disableRules: ['host-down'] })
+        .listRules('default')
+        .map((r) => r.name),
+    ).not.toContain('host-down');
   });
 
   it('anomaly → firing incident, notified after group wait with the why, resolved after quiet time', async () => {
@@ -270,7 +274,11 @@ describe('AlertManager', () => {
   });
 
   it('ack stops repeats; unack resumes; resolve is a unit with who and when', async () => {
-    const m = make({ groupWait: 0, repeatInterval: '10m', rules: [{ name: 'high-severity-anomaly', type: 'anomaly', keepFiringFor: '1h' }] });
+    const m = make({
+      groupWait: 0,
+      repeatInterval: '10m',
+      rules: [{ name: 'high-severity-anomaly', type: 'anomaly', keepFiringFor: '1h' }],
+    });
     m.onAnomaly(anomaly('web-1', 'node_load1'));
     await step(m, 0);
     const id = bodies()[0]!.incidentId;

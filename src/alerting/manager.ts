@@ -158,6 +158,9 @@ export class AlertManager {
   private readonly active = new Map<string, Alert>();
   private readonly incidents = new Map<string, Incident>();
   private readonly tenants = new Set<string>([DEFAULT_TENANT]);
+  /** Alerts and incidents refreshed without a state change; written at the next evaluation (or stop). */
+  private readonly dirtyAlerts = new Set<Alert>();
+  private readonly dirtyIncidents = new Set<Incident>();
   private timer: NodeJS.Timeout | null = null;
   private wake: { at: number; timer: NodeJS.Timeout } | null = null;
   private ticking: Promise<void> | null = null;
@@ -289,14 +292,20 @@ export class AlertManager {
 
   private setApiRule(tenant: string, rule: Rule): void {
     let m = this.apiRules.get(tenant);
-    if (m === undefined) this.apiRules.set(tenant, (m = new Map()));
+    if (m === undefined) {
+      m = new Map();
+      this.apiRules.set(tenant, m);
+    }
     m.set(rule.name, { rule, matchers: parseSelector(rule.match || '{}'), source: 'api' });
     this.rulesCache.delete(tenant);
   }
 
   private setApiChannel(tenant: string, cfg: ChannelConfig): void {
     let m = this.apiChannels.get(tenant);
-    if (m === undefined) this.apiChannels.set(tenant, (m = new Map()));
+    if (m === undefined) {
+      m = new Map();
+      this.apiChannels.set(tenant, m);
+    }
     m.get(cfg.id)?.notifier.close();
     m.set(cfg.id, { cfg, notifier: createNotifier(cfg, this.cfg.outbox.timeout), source: 'api' });
   }
@@ -327,7 +336,8 @@ export class AlertManager {
       const byName = new Map<string, RuleEntry>();
       for (const e of this.defaultRules) byName.set(e.rule.name, e);
       for (const e of this.configRules) byName.set(e.rule.name, e);
-      for (const e of this.apiRules.get(tenant)?.values() ?? []) if (!this.configRules.some((c) => c.rule.name === e.rule.name)) byName.set(e.rule.name, e);
+      for (const e of this.apiRules.get(tenant)?.values() ?? [])
+        if (!this.configRules.some((c) => c.rule.name === e.rule.name)) byName.set(e.rule.name, e);
       rules = [...byName.values()];
       this.rulesCache.set(tenant, rules);
     }
@@ -366,6 +376,7 @@ export class AlertManager {
     if (this.wake !== null) clearTimeout(this.wake.timer);
     this.wake = null;
     await this.ticking?.catch(() => undefined);
+    this.flushDirty(this.clock.now());
     await this.outbox.stop();
     for (const c of this.configChannels.values()) c.notifier.close();
     for (const m of this.apiChannels.values()) for (const c of m.values()) c.notifier.close();
@@ -406,6 +417,7 @@ export class AlertManager {
     const now = this.clock.now();
     this.timers(now);
     this.processNotifications(now);
+    this.flushDirty(now);
     if (now - this.lastPrune > 3_600_000) {
       this.lastPrune = now;
       this.store.prune(now - 2 * PRECISION_WINDOW);
@@ -503,7 +515,11 @@ export class AlertManager {
       }
       if (a.kind !== 'anomaly' && a.kind !== 'forecast') continue;
       if (now - a.lastTrueAt >= e.rule.keepFiringFor) {
-        this.resolveAlert(a, now, a.kind === 'anomaly' ? `no qualifying anomaly for ${formatDuration(now - a.lastTrueAt)}` : 'forecast no longer crosses the limit');
+        this.resolveAlert(
+          a,
+          now,
+          a.kind === 'anomaly' ? `no qualifying anomaly for ${formatDuration(now - a.lastTrueAt)}` : 'forecast no longer crosses the limit',
+        );
       }
     }
   }
@@ -627,15 +643,30 @@ export class AlertManager {
       if (severityRank(obs.severity) > severityRank(a.severity)) a.severity = obs.severity;
       a.detectors = [...new Set([...a.detectors, ...obs.detectors])];
     }
-    if (a.state === 'pending' && now - a.activeSince >= rule.for) this.fire(a, now);
-    else if (a.state === 'firing' && a.incidentId !== null) {
+    if (a.state === 'pending' && now - a.activeSince >= rule.for) {
+      this.fire(a, now);
+      return;
+    }
+    if (a.state === 'firing' && a.incidentId !== null) {
       const inc = this.incidents.get(a.incidentId);
       if (inc !== undefined && inc.status === 'open') {
         addMember(inc, a, now);
-        this.store.putIncident(inc);
+        this.dirtyIncidents.add(inc);
       }
     }
-    this.store.putAlert(a, now);
+    // A refresh without a state change (the common case in a long anomaly) is written at the next evaluation.
+    if (a.lastTrueAt === a.activeSince) this.store.putAlert(a, now);
+    else this.dirtyAlerts.add(a);
+  }
+
+  private flushDirty(now: number): void {
+    if (this.dirtyAlerts.size === 0 && this.dirtyIncidents.size === 0) return;
+    this.store.transaction(() => {
+      for (const a of this.dirtyAlerts) this.store.putAlert(a, now);
+      for (const i of this.dirtyIncidents) this.store.putIncident(i);
+    });
+    this.dirtyAlerts.clear();
+    this.dirtyIncidents.clear();
   }
 
   private deactivate(tenant: string, rule: Rule, key: string, now: number): void {
@@ -773,12 +804,17 @@ export class AlertManager {
 
   private send(inc: Incident, r: ResolvedRoute, st: RouteNotifyState, kind: NotificationKind, now: number): void {
     const msg = buildMessage(inc, kind, this.o.publicUrl, this.cfg.incidents.maxItems, now);
-    this.store.transaction(() => {
+    this.store.durableTransaction(() => {
       if (r.channels.length > 0) this.outbox.enqueue(r.channels.map((channel) => ({ tenant: inc.tenant, channel, message: msg })));
       st.sentVersion = inc.version;
       st.lastSentAt = now;
       if (kind === 'resolved') st.resolvedSent = true;
-      inc.history.push({ t: now, type: 'notified', by: 'vigil', text: `${kind} notification to ${r.channels.join(', ') || '(no channel)'}` });
+      inc.history.push({
+        t: now,
+        type: 'notified',
+        by: 'vigil',
+        text: `${kind} notification to ${r.channels.join(', ') || '(no channel)'}`,
+      });
       trimHistory(inc);
       this.store.putIncident(inc);
     });
@@ -929,7 +965,10 @@ export class AlertManager {
     const detectors: Record<string, PrecisionFigures> = {};
     const add = (map: Record<string, PrecisionFigures>, key: string, a: Alert) => {
       let f = map[key];
-      if (f === undefined) map[key] = f = { fired: 0, acted: 0, falsePositives: 0, unreviewed: 0, precision: null };
+      if (f === undefined) {
+        f = { fired: 0, acted: 0, falsePositives: 0, unreviewed: 0, precision: null };
+        map[key] = f;
+      }
       f.fired++;
       if (a.outcome === 'acted') f.acted++;
       else if (a.outcome === 'false_positive') f.falsePositives++;
@@ -967,7 +1006,8 @@ export class AlertManager {
 
   /** Deletes an API rule. */
   deleteRule(tenant: string, name: string): void {
-    if (this.configRules.some((e) => e.rule.name === name)) throw new VigilError('FORBIDDEN', `rule "${name}" is defined in the configuration file`);
+    if (this.configRules.some((e) => e.rule.name === name))
+      throw new VigilError('FORBIDDEN', `rule "${name}" is defined in the configuration file`);
     if (!this.store.deleteObject(tenant, 'rule', name)) {
       if (this.defaultRules.some((e) => e.rule.name === name)) {
         throw new VigilError('FORBIDDEN', `"${name}" is a default rule: disable it with PUT {"enabled": false} or config disableRules`);
@@ -1060,7 +1100,8 @@ export class AlertManager {
     const sid = id ?? s.id ?? randomUUID();
     const prev = this.apiSilences.get(sid);
     if (prev !== undefined && prev.tenant !== tenant) throw new VigilError('NOT_FOUND', `no silence "${sid}"`);
-    if (this.configSilences.some((c) => c.id === sid)) throw new VigilError('FORBIDDEN', `silence "${sid}" is defined in the configuration file`);
+    if (this.configSilences.some((c) => c.id === sid))
+      throw new VigilError('FORBIDDEN', `silence "${sid}" is defined in the configuration file`);
     const now = this.clock.now();
     const silence: Silence = {
       id: sid,
@@ -1102,7 +1143,8 @@ export class AlertManager {
     if (id !== undefined && m.id !== id) throw new VigilError('BAD_PAYLOAD', `maintenance id "${m.id}" does not match the URL`);
     const prev = this.apiWindows.get(m.id);
     if (prev !== undefined && prev.tenant !== tenant) throw new VigilError('NOT_FOUND', `no maintenance window "${m.id}"`);
-    if (this.configWindows.some((c) => c.id === m.id)) throw new VigilError('FORBIDDEN', `maintenance window "${m.id}" is defined in the configuration file`);
+    if (this.configWindows.some((c) => c.id === m.id))
+      throw new VigilError('FORBIDDEN', `maintenance window "${m.id}" is defined in the configuration file`);
     const w: MaintenanceWindow = { ...m, tenant, source: 'api' };
     this.store.putObject(tenant, 'maintenance', w.id, w);
     this.apiWindows.set(w.id, w);

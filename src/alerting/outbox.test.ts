@@ -66,7 +66,9 @@ describe('Outbox', () => {
   it('delivers what was written, once, with attempt 1', async () => {
     const ch = new FlakyChannel(0);
     const { store, outbox } = open(ch);
-    const ids = store.transaction(() => outbox.enqueue([1, 2, 3].map((i) => ({ tenant: 'default', channel: 'flaky', message: message(i) }))));
+    const ids = store.transaction(() =>
+      outbox.enqueue([1, 2, 3].map((i) => ({ tenant: 'default', channel: 'flaky', message: message(i) }))),
+    );
     expect(await outbox.drain()).toBe(3);
     expect(ch.accepted.sort()).toEqual([...ids].sort());
     expect(ch.attempts.every((a) => a.attempt === 1)).toBe(true);

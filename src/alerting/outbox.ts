@@ -137,7 +137,9 @@ export class Outbox {
     const tried = new Set<string>();
     for (;;) {
       if (this.stopping.signal.aborted) return delivered;
-      const rows = this.o.store.dueOutbox(this.o.clock.now(), limit * 4 + tried.size).filter((r) => !this.inflight.has(r.id) && !tried.has(r.id));
+      const rows = this.o.store
+        .dueOutbox(this.o.clock.now(), limit * 4 + tried.size)
+        .filter((r) => !this.inflight.has(r.id) && !tried.has(r.id));
       if (rows.length === 0) break;
       for (const r of rows) tried.add(r.id);
       for (let i = 0; i < rows.length; i += limit) {

@@ -43,7 +43,15 @@ export function routeIncident(
   if (routes.length === 0) {
     return channels.length === 0
       ? []
-      : [{ key: 'default', channels: [...channels], groupWait: cfg.groupWait, groupInterval: cfg.groupInterval, repeatInterval: cfg.repeatInterval }];
+      : [
+          {
+            key: 'default',
+            channels: [...channels],
+            groupWait: cfg.groupWait,
+            groupInterval: cfg.groupInterval,
+            repeatInterval: cfg.repeatInterval,
+          },
+        ];
   }
   const out: ResolvedRoute[] = [];
   for (const r of routes) {

@@ -86,8 +86,8 @@ export class AlertingStore {
     this.path = join(dataDir, 'alerting.db');
     this.db = new Database(this.path);
     this.db.pragma('journal_mode = WAL');
-    // FULL: a notification recorded as written must survive power loss, not only a process crash.
-    this.db.pragma('synchronous = FULL');
+    // NORMAL survives a process crash (kill -9); outbox writes use durableTransaction (FULL) to survive power loss too.
+    this.db.pragma('synchronous = NORMAL');
     this.db.exec(SCHEMA);
     this.st = {
       insertOutbox: this.db.prepare(
@@ -132,6 +132,16 @@ export class AlertingStore {
   /** Runs `fn` in one transaction: every write inside commits together or not at all. */
   transaction<T>(fn: () => T): T {
     return this.db.transaction(fn)();
+  }
+
+  /** Like `transaction`, but the commit is fsynced (synchronous = FULL): used when notifications are written. */
+  durableTransaction<T>(fn: () => T): T {
+    this.db.pragma('synchronous = FULL');
+    try {
+      return this.db.transaction(fn)();
+    } finally {
+      this.db.pragma('synchronous = NORMAL');
+    }
   }
 
   /** Records a notification to send (call inside the transaction that decided to send it). */

@@ -8,7 +8,13 @@ import { AlertManager } from './manager.js';
 import { HttpReceiver } from './testing/http-receiver.js';
 import { MemoryQuerier } from './testing/memory-querier.js';
 
-const METRICS = ['node_load1', 'node_cpu_usage_ratio', 'node_memory_used_bytes', 'node_network_receive_bytes_total', 'node_disk_io_time_seconds_total'];
+const METRICS = [
+  'node_load1',
+  'node_cpu_usage_ratio',
+  'node_memory_used_bytes',
+  'node_network_receive_bytes_total',
+  'node_disk_io_time_seconds_total',
+];
 
 describe('alert storm', () => {
   const dir = mkdtempSync(join(tmpdir(), 'vigil-storm-'));

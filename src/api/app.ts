@@ -11,8 +11,8 @@ export interface AppOptions {
   auth: AuthStore;
   /** Largest request body, bytes. */
   bodyLimit: number;
-  /** Requests per second per API key or user. */
-  rateLimit: number;
+  /** Requests per second per API key or user; default 500. */
+  rateLimit?: number;
   /** TLS certificate and key (PEM contents); plain HTTP when absent. */
   https?: { cert: Buffer; key: Buffer };
 }
@@ -32,7 +32,7 @@ export function createApp(opts: AppOptions): FastifyInstance {
   };
   const app = (opts.https ? Fastify({ ...base, https: opts.https } as FastifyServerOptions) : Fastify(base)) as unknown as FastifyInstance;
   registerErrorHandler(app);
-  registerAuthHook(app, opts.auth, new RateLimiter({ perSecond: opts.rateLimit }));
+  registerAuthHook(app, opts.auth, new RateLimiter({ perSecond: opts.rateLimit ?? 500 }));
   app.addHook('onSend', async (_req, reply, payload) => {
     reply.header('X-Content-Type-Options', 'nosniff');
     reply.header('X-Frame-Options', 'DENY');

@@ -1,8 +1,19 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
 import client from 'prom-client';
 import { type Agent, createAgent } from '../agent/index.js';
-import { type Config, DEFAULT_TENANT, type Logger, packageRoot, parseSelector, silentLogger, VigilError } from '../core/index.js';
+import {
+  type Clock,
+  type Config,
+  DEFAULT_TENANT,
+  type Logger,
+  packageRoot,
+  parseSelector,
+  silentLogger,
+  systemClock,
+  VigilError,
+} from '../core/index.js';
 import { IngestPipeline, registerVigilJsonRoutes } from '../ingest/index.js';
 import { registerPromApiRoutes } from '../promql/index.js';
 import { openStorage } from '../tsdb/index.js';
@@ -22,6 +33,10 @@ export interface ServerOptions {
   logger?: Logger;
   /** Called once with the secrets created on first start (to print them once). */
   onBootstrap?: (b: Bootstrap) => void;
+  /** Time source for every component (the demo runs on an accelerated clock); default the wall clock. */
+  clock?: Clock;
+  /** Registers extra routes before the server listens (the demo's report). */
+  extraRoutes?: (app: FastifyInstance) => void;
 }
 
 /** A running server. */
@@ -40,6 +55,7 @@ export interface RunningServer {
 export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const { config } = opts;
   const log = opts.logger ?? silentLogger();
+  const clock = opts.clock ?? systemClock;
   if (config.server.mode === 'cluster') {
     throw new VigilError('NOT_AVAILABLE', 'server.mode "cluster" (NATS, PostgreSQL, remote store) is not available yet; use "single"');
   }
@@ -55,6 +71,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     registry,
     outOfOrderWindowMs: config.storage.outOfOrderWindow,
     retention: config.storage.retention,
+    clock,
   });
   const auth = new AuthStore(join(dataDir, 'vigil.db'));
   const boot = await auth.bootstrap({ adminPassword: config.server.adminPassword, agentKey: config.server.agentKey });
@@ -93,6 +110,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   registerPromApiRoutes(app, { querier: storage, logger: log.child({ part: 'promql' }) });
   registerStreamRoutes(app, { hub, parseSelector });
   registerAnomalyRoutes(app, { log: anomalies });
+  opts.extraRoutes?.(app);
   const root = packageRoot();
   registerStaticRoutes(app, { webDir: join(root, 'web', 'dist'), agentBundle: join(root, 'dist', 'agent.js') });
 

@@ -97,6 +97,54 @@ export const agentSchema = z.object({
     .default(256 * 1024 * 1024),
   caFile: z.string().optional(),
   once: bool.default(false),
+  /** Latency probes the agent runs: an HTTP(S) GET of a URL, or a TCP connect to host:port. */
+  probes: z
+    .array(
+      z
+        .object({
+          type: z.enum(['http', 'tcp']),
+          target: z.string().min(1),
+          name: z.string().min(1).optional(),
+          interval: durationMs.optional(),
+          timeout: durationMs.optional(),
+          insecure: bool.optional(),
+        })
+        .strict(),
+    )
+    .default([]),
+});
+
+/** One scrape job: Prometheus exposition targets Vigil pulls itself, like one entry of Prometheus' `scrape_configs`. */
+export const scrapeJobSchema = z
+  .object({
+    /** Becomes the `job` label of every scraped series. */
+    job: z.string().min(1),
+    /** `host:port` of each target; becomes the `instance` label. */
+    targets: z.array(z.string().min(1)).min(1),
+    interval: durationMs.default(15_000),
+    timeout: durationMs.default(10_000),
+    path: z.string().startsWith('/').default('/metrics'),
+    scheme: z.enum(['http', 'https']).default('http'),
+    /** Extra labels put on every series of the job. */
+    labels: z.record(z.string(), z.string()).default({}),
+    basicAuth: z.object({ username: z.string().min(1), password: z.string() }).optional(),
+    bearerToken: z.string().min(1).optional(),
+    /** Keep the target's own labels when they clash with `job`, `instance` or `labels` (otherwise they become `exported_*`). */
+    honorLabels: bool.default(false),
+    /** Use timestamps the target writes next to samples (otherwise the scrape time). */
+    honorTimestamps: bool.default(true),
+    /** Tenant the samples belong to. */
+    tenant: z.string().min(1).default('default'),
+  })
+  .refine((j) => j.timeout <= j.interval, { message: 'timeout must not exceed interval', path: ['timeout'] })
+  .refine((j) => j.basicAuth === undefined || j.bearerToken === undefined, {
+    message: 'use either basicAuth or bearerToken, not both',
+    path: ['bearerToken'],
+  });
+
+/** Targets Vigil scrapes (reloadable); see docs/ingest.md. */
+export const scrapeSchema = z.object({
+  jobs: z.array(scrapeJobSchema).default([]),
 });
 
 /** The whole configuration; every key documented in docs/configuration.md (generated from this schema). */
@@ -106,6 +154,7 @@ export const configSchema = z.object({
   storage: storageSchema.prefault({}),
   ingest: ingestSchema.prefault({}),
   agent: agentSchema.prefault({}),
+  scrape: scrapeSchema.prefault({}),
 });
 
 /** The validated, frozen configuration. */

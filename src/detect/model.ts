@@ -30,6 +30,10 @@ export interface DetectorSettings {
   selectTauMs: number;
   /** Weight of one day's visits in a seasonal bin. */
   seasonalAlpha: number;
+  /** The daily model is chosen when its prediction error is below this share of the local level's. */
+  dailyRatio: number;
+  /** Time constant of the slow level that drift is measured against (ms). */
+  driftTauMs: number;
   /** CUSUM allowance in scale units. */
   cusumK: number;
   /** Upper quantile above which the tail of raw surprises is modelled as exponential. */
@@ -52,6 +56,8 @@ export const DEFAULT_DETECTOR_SETTINGS: Readonly<DetectorSettings> = Object.free
   scaleAlpha: 0.02,
   selectTauMs: 2 * 24 * 3600_000,
   seasonalAlpha: 0.15,
+  dailyRatio: 0.8,
+  driftTauMs: 6 * 3600_000,
   cusumK: 0.5,
   tailQuantile: 0.98,
   scoreDecades: 7,
@@ -110,7 +116,9 @@ export interface SeriesModelState {
   run: number;
   maxRun: number;
   pZero: number;
-  /** Peaks-over-threshold calibration of the spike and CUSUM detectors: upper quantile and mean excess. */
+  /** Slow level of the deseasonalised series, against which drift (trends) is measured. */
+  slow: number;
+  /** Peaks-over-threshold calibration of the spike, CUSUM and drift detectors: upper quantile and mean excess. */
   tailU: number[];
   tailBeta: number[];
   /** Decayed histograms (half-octave bins from 2) of large spike and CUSUM surprises, their total weight, and the current sample weight. */
@@ -185,9 +193,10 @@ function newState(kind: SeriesKind): SeriesModelState {
     run: 0,
     maxRun: 0,
     pZero: 0.01,
-    tailU: [2, 2],
-    tailBeta: [1, 1],
-    hist: new Array<number>(2 * HIST_BINS).fill(0),
+    tailU: [2, 2, 2],
+    tailBeta: [1, 1, 1],
+    hist: new Array<number>(3 * HIST_BINS).fill(0),
+    slow: 0,
     histTotal: 0,
     histW: 1,
     episodeLeft: 0,
@@ -319,6 +328,7 @@ export class SeriesModel {
       s.lastV = v;
       s.level = v;
       s.base = v;
+      s.slow = v;
       s.min = v;
       s.max = v;
       s.n = 1;
@@ -375,11 +385,14 @@ export class SeriesModel {
     const warm = s.n >= WARMUP;
     const pSpike = warm ? this.tailP(0, sSpike) : 1;
     const pCusum = warm ? this.tailP(1, sCusum) : 1;
+    const sDrift = Math.abs(s.base - s.slow) / scale;
+    const pDrift = warm ? this.tailP(2, sDrift) : 1;
     let pNovel = 1;
     const range = s.max - s.min;
     if (!learning && range > 0 && (v > s.max || v < s.min)) {
       const excess = (v > s.max ? v - s.max : s.min - v) / range;
-      pNovel = 1 / (s.n * (1 + 4 * excess) * (1 + 4 * excess));
+      // A new record is itself a 1-in-n event; only a decisive one is rare.
+      pNovel = Math.min(1, (10 / s.n) * Math.exp(-40 * excess));
     }
     const same = !gap && Math.abs(v - s.lastV) <= eps;
     const run = same ? s.run + 1 : 0;
@@ -400,7 +413,12 @@ export class SeriesModel {
       p = pStuck;
       which = 3;
     }
-    // Two detectors are calibrated per series; correct for taking the best of them.
+    if (pDrift < p) {
+      p = pDrift;
+      which = 4;
+    }
+    // Three detectors are calibrated per series, two of them (CUSUM and drift) strongly dependent: correct for taking the best of about two.
+    const pBest = p;
     p = Math.min(1, 2 * p);
     const surprise = -Math.log(p);
     let score = Math.min(1, surprise / (LN10 * cfg.scoreDecades));
@@ -418,6 +436,7 @@ export class SeriesModel {
     if (warm && (s.episodeLeft === 0 || s.episodeLeft === cfg.refractorySamples)) {
       this.tailLearn(0, sSpike);
       this.tailLearn(1, sCusum);
+      this.tailLearn(2, sDrift);
     }
 
     // Learn: robust (clipped) updates so a spike does not drag the baselines.
@@ -456,15 +475,17 @@ export class SeriesModel {
     s.errFlat += aSel * (Math.min(Math.abs(v - pFlat), cap) - s.errFlat);
     s.errDay += aSel * (Math.min(Math.abs(v - pDay), cap) - s.errDay);
     if (t - s.firstT > 1.5 * DAY_MS && s.step <= BIN_MS) {
-      s.model = s.errDay < 0.8 * s.errFlat ? MODEL_DAILY : MODEL_FLAT;
+      s.model = s.errDay < cfg.dailyRatio * s.errFlat ? MODEL_DAILY : MODEL_FLAT;
     }
     // A confirmed change point re-baselines the models so the change pages once, not for as long as it lasts.
-    if (which === 1 && rawScore >= cfg.episodeScore) {
+    if ((which === 1 || which === 4) && rawScore >= cfg.episodeScore) {
       s.level = v;
       s.base = v - (haveDay ? dayOff : 0);
+      s.slow = s.base;
       cusumPos = 0;
       cusumNeg = 0;
     }
+    s.slow += Math.min(1, dt / cfg.driftTauMs) * (s.base - s.slow);
     s.fastResid += 0.3 * (r - s.fastResid);
     s.cusumPos = cusumPos;
     s.cusumNeg = cusumNeg;
@@ -489,7 +510,14 @@ export class SeriesModel {
     const severity: Severity = learning ? 'info' : score >= cfg.criticalScore ? 'critical' : score >= cfg.warningScore ? 'warning' : 'info';
     if (rawScore < 0.3) return { score, expected: [lo, hi], severity, reason: '', detectors: [], learning };
     const det = this.detectorName(which, z, pFlat, v, scale);
-    return { score, expected: [lo, hi], severity, reason: this.explain(det, v, expected, lo, hi, run, chosen), detectors: [det], learning };
+    const detectors: DetectorName[] = [det];
+    // Other detectors with strong evidence of their own are named too.
+    const strong = Math.max(1e-3, pBest * 1e3);
+    if (det !== 'novel' && pNovel < strong) detectors.push('novel');
+    if (which !== 1 && which !== 4 && Math.min(pCusum, pDrift) < strong) detectors.push(pDrift < pCusum ? 'trend' : 'level_shift');
+    let reason = this.explain(det, v, expected, lo, hi, run, chosen);
+    if (det !== 'novel' && pNovel < strong) reason += `, outside anything seen before (${fmt(s.min)}–${fmt(s.max)})`;
+    return { score, expected: [lo, hi], severity, reason, detectors, learning };
   }
 
   /** P(x ≥ value) for calibrated detector k: empirical below the upper quantile, exponential tail above it. */
@@ -539,6 +567,7 @@ export class SeriesModel {
   }
 
   private detectorName(which: number, z: number, pFlat: number, v: number, scale: number): DetectorName {
+    if (which === 4) return 'trend';
     if (which === 2) return 'novel';
     if (which === 3) return 'flatline';
     if (which === 1) {

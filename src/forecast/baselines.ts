@@ -1,4 +1,4 @@
-import { detectPeriods, mstlEtsForecast } from './augurs.js';
+import { detectPeriods, etsForecast, mstlEtsForecast } from './augurs.js';
 import { fillGaps, leastSquares } from './stats.js';
 import type { ForecastInput, PointForecast } from './types.js';
 
@@ -29,9 +29,19 @@ export function linearTrend(input: ForecastInput): PointForecast {
   return { point };
 }
 
-/** augurs used as its README shows: periods from `seasonalities()`, then MSTL with an AutoETS trend, 80% intervals. */
+/**
+ * augurs off the shelf: MSTL with an AutoETS trend and the daily period (when the history holds two
+ * days; AutoETS alone otherwise), on the whole history, with augurs' own 80% intervals.
+ */
 export function augursOffTheShelf(input: ForecastInput): PointForecast {
   const y = fillGaps(input.values);
+  const day = Math.round(DAY_MS / input.stepMs);
+  return day >= 2 && y.length >= 2 * day ? mstlEtsForecast(y, [day], input.horizon, 0.8) : etsForecast(y, input.horizon, 0.8);
+}
+
+/** augurs with the periods its own `seasonalities()` detects (an unchecked periodogram; kept for comparison). */
+export function augursDetectedPeriods(input: ForecastInput): PointForecast {
+  const y = fillGaps(input.values);
   const periods = detectPeriods(y);
-  return mstlEtsForecast(y, periods, input.horizon, 0.8);
+  return periods.length ? mstlEtsForecast(y, periods, input.horizon, 0.8) : etsForecast(y, input.horizon, 0.8);
 }

@@ -1,6 +1,8 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { augursOffTheShelf, linearTrend, seasonalNaive } from './baselines.js';
 import { medianStep, parseSeriesCsv } from './csv.js';
+import { forecastSeries } from './forecaster.js';
 import { fillGaps, meanAbsDiff } from './stats.js';
 import type { ForecastFn } from './types.js';
 
@@ -49,6 +51,11 @@ export interface ForecastEvalResult {
   origins: number;
 }
 
+/** The methods `vigil eval forecast` compares: the production forecaster (`ours`) and the three baselines. */
+export function forecastMethodsForEval(): Record<string, ForecastFn> {
+  return { ours: (input) => forecastSeries(input), augurs: augursOffTheShelf, seasonal_naive: seasonalNaive, linear: linearTrend };
+}
+
 /** Lists the CSV files under `dir`, sorted, as absolute paths. */
 export function listCsvFiles(dir: string): string[] {
   const out: string[] = [];
@@ -67,7 +74,7 @@ const HORIZON_NAMES = Object.keys(EVAL_HORIZONS) as HorizonName[];
 
 /**
  * Rolling-origin evaluation: for each file, `origins` forecast origins spread evenly over its last
- * `tailFraction` (the last one leaves room for the longest horizon); at each origin every method sees
+ * `tailFraction` (an origin too close to the end for the longest horizon moves back); at each origin every method sees
  * the history before it and forecasts the longest horizon; MASE at horizon H is the mean absolute
  * error over steps 1..H divided by the history's mean absolute one-step change.
  */
@@ -93,15 +100,15 @@ export function evaluateForecasts(opts: ForecastEvalOptions): ForecastEvalResult
     const fileSums: Record<string, Record<HorizonName, { mase: number; cov: number; covN: number; n: number }>> = {};
     for (const m of methodNames) fileSums[m] = blank(() => ({ mase: 0, cov: 0, covN: 0, n: 0 }));
     for (let k = 0; k < originsPerFile; k++) {
-      const mode = process.env.OM ?? 'a';
-      const origin = mode === 'a' ? Math.round(first + (k * (last - first)) / (originsPerFile - 1)) : mode === 'b' || mode === 'e' ? Math.min(mode === 'b' ? last : n - 1, first + Math.floor((k * (n - first)) / originsPerFile)) : mode === 'c' ? Math.round(first + ((k + 1) * (last - first)) / originsPerFile) : Math.round(first + ((k + 0.5) * (last - first)) / originsPerFile);
+      // origins every tail/origins steps from the start of the tail, moved back when the longest horizon would run past the end
+      const origin = Math.min(last, first + Math.floor((k * (n - first)) / originsPerFile));
       const history = y.subarray(0, origin);
       const scale = meanAbsDiff(history);
       const endTime = csv.timestamps[origin - 1] as number;
       for (const m of methodNames) {
         const f = (opts.methods[m] as ForecastFn)({ values: history, stepMs, horizon: hMax, endTime });
         for (const h of HORIZON_NAMES) {
-          const H = Math.min(steps[h], n - origin);
+          const H = steps[h];
           let err = 0;
           let inside = 0;
           for (let i = 0; i < H; i++) {

@@ -7,3 +7,6 @@ export type { IngestRejection, IngestReport, IngestRouteDeps } from './route-dep
 export { decodeContentEncoding } from './route-helpers.js';
 export { type DecodedBatch, decodeVigilBatch } from './vigil-json/decode.js';
 export { registerVigilJsonRoutes, type VigilJsonRouteDeps } from './vigil-json/route.js';
+export { parseTimestamp, parseTimestampValueCsv } from './import/csv.js';
+export { type PrometheusReadOptions, readPrometheus } from './import/prometheus.js';
+export { type SendTotals, sendToVigil } from './import/send.js';

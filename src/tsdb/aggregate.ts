@@ -1,119 +1,107 @@
-import type { StepAggregation, StepQuery } from './interface.js';
+import type { StepQuery } from './interface.js';
 
-/**
- * Partial aggregates of one bucket. `inc` is the counter increase attributed to the bucket: the sum
- * over consecutive sample pairs whose later sample falls in the bucket of `v - prev` (or `v` after
- * a reset, when `v < prev`), the way Prometheus' `increase` treats resets; `pairs` counts those pairs.
- */
-export interface BucketAcc {
-  min: number;
-  max: number;
-  sum: number;
-  count: number;
-  last: number;
-  inc: number;
-  pairs: number;
-}
-
-/** Reset-aware increase from `prev` to `v`. */
+/** Reset-aware increase from `prev` to `v`, as Prometheus' `increase` treats counter resets. */
 export function counterIncrease(prev: number, v: number): number {
   return v >= prev ? v - prev : v;
 }
 
-/** Index of the step bucket (k ≥ 0) that holds time t: bucket k covers (start + (k-1)·step, start + k·step]. */
-export function bucketOf(t: number, start: number, step: number): number {
-  return Math.ceil((t - start) / step);
-}
-
-/** Turns a bucket's partial aggregates into the value of `agg`, or NaN when the bucket yields no value. */
-export function finishBucket(acc: BucketAcc, agg: StepAggregation, step: number): number {
-  switch (agg) {
-    case 'avg':
-      return acc.sum / acc.count;
-    case 'min':
-      return acc.min;
-    case 'max':
-      return acc.max;
-    case 'sum':
-      return acc.sum;
-    case 'count':
-      return acc.count;
-    case 'last':
-      return acc.last;
-    case 'rate':
-      return acc.pairs === 0 ? Number.NaN : acc.inc / (step / 1000);
-  }
-}
-
-/** A fresh accumulator. */
-export function emptyAcc(): BucketAcc {
-  return {
-    min: Number.POSITIVE_INFINITY,
-    max: Number.NEGATIVE_INFINITY,
-    sum: 0,
-    count: 0,
-    last: Number.NaN,
-    inc: 0,
-    pairs: 0,
-  };
-}
-
 /**
- * Aggregates ascending raw samples into step buckets. Samples before the first bucket only serve as
- * the previous sample of a rate pair. Buckets without samples (or, for rate, without a pair) are omitted.
+ * Accumulates items in time order into the buckets of a step query; bucket k ends at
+ * `start + k·step` and covers `(end - step, end]`. An item is a raw sample (count 1) or a rollup
+ * bucket, placed by its end time. `rate` sums reset-aware increases of consecutive sample pairs whose
+ * later sample falls in the bucket; an item's increase is given (rollups that stored it) or NaN,
+ * meaning "derive it from the previous item's last value" (raw samples, monotonic rollup buckets).
+ * Items before the first bucket only provide that previous value. Empty buckets are omitted.
  */
-export function aggregateRaw(
-  ts: ArrayLike<number>,
-  vs: ArrayLike<number>,
-  n: number,
-  q: StepQuery,
-): { timestamps: number[]; values: number[] } {
-  const timestamps: number[] = [];
-  const values: number[] = [];
-  const lastK = Math.floor((q.end - q.start) / q.step);
-  const acc = emptyAcc();
-  let cur = -1;
-  let hasPrev = false;
-  let prev = 0;
-  const flush = (): void => {
-    if (cur < 0 || acc.count === 0) return;
-    const v = finishBucket(acc, q.agg, q.step);
-    if (q.agg === 'rate' && acc.pairs === 0) return;
-    timestamps.push(q.start + cur * q.step);
-    values.push(v);
-  };
-  for (let i = 0; i < n; i++) {
-    const t = ts[i]!;
-    const v = vs[i]!;
-    const k = bucketOf(t, q.start, q.step);
-    if (k < 0) {
-      hasPrev = true;
-      prev = v;
-      continue;
-    }
-    if (k > lastK) break;
-    if (k !== cur) {
-      flush();
-      cur = k;
-      acc.min = Number.POSITIVE_INFINITY;
-      acc.max = Number.NEGATIVE_INFINITY;
-      acc.sum = 0;
-      acc.count = 0;
-      acc.inc = 0;
-      acc.pairs = 0;
-    }
-    if (v < acc.min) acc.min = v;
-    if (v > acc.max) acc.max = v;
-    acc.sum += v;
-    acc.count++;
-    acc.last = v;
-    if (hasPrev) {
-      acc.inc += counterIncrease(prev, v);
-      acc.pairs++;
-    }
-    hasPrev = true;
-    prev = v;
+export class StepAccumulator {
+  readonly timestamps: number[] = [];
+  readonly values: number[] = [];
+  private cur = -1;
+  private min = 0;
+  private max = 0;
+  private sum = 0;
+  private count = 0;
+  private last = 0;
+  private inc = 0;
+  private pairs = 0;
+  private prevLast: number | undefined = undefined;
+  private readonly lastK: number;
+
+  constructor(private readonly q: StepQuery) {
+    this.lastK = Math.floor((q.end - q.start) / q.step);
   }
-  flush();
-  return { timestamps, values };
+
+  /** Adds one item; `firstEver` marks an item holding the very first sample of its series (no predecessor). */
+  add(end: number, min: number, max: number, sum: number, count: number, last: number, inc: number, firstEver: boolean): void {
+    let itemInc = inc;
+    let itemPairs = count;
+    if (Number.isNaN(inc)) {
+      if (this.prevLast === undefined) {
+        itemInc = 0;
+        itemPairs = 0;
+      } else itemInc = counterIncrease(this.prevLast, last);
+    } else if (firstEver) itemPairs = count - 1;
+    this.prevLast = last;
+    const k = Math.ceil((end - this.q.start) / this.q.step);
+    if (k < 0 || k > this.lastK) return;
+    if (k !== this.cur) {
+      this.flush();
+      this.cur = k;
+      this.min = Number.POSITIVE_INFINITY;
+      this.max = Number.NEGATIVE_INFINITY;
+      this.sum = 0;
+      this.count = 0;
+      this.inc = 0;
+      this.pairs = 0;
+    }
+    if (min < this.min) this.min = min;
+    if (max > this.max) this.max = max;
+    this.sum += sum;
+    this.count += count;
+    this.last = last;
+    this.inc += itemInc;
+    this.pairs += itemPairs;
+  }
+
+  /** Adds raw samples [from, to) in time order. */
+  addSamples(ts: ArrayLike<number>, vs: ArrayLike<number>, from: number, to: number): void {
+    for (let i = from; i < to; i++) {
+      const v = vs[i]!;
+      this.add(ts[i]!, v, v, v, 1, v, Number.NaN, false);
+    }
+  }
+
+  /** Closes the current bucket; call once after the last item. */
+  flush(): void {
+    if (this.cur < 0 || this.count === 0) return;
+    const k = this.cur;
+    this.cur = -1;
+    let v: number;
+    switch (this.q.agg) {
+      case 'avg':
+        v = this.sum / this.count;
+        break;
+      case 'min':
+        v = this.min === Number.POSITIVE_INFINITY ? Number.NaN : this.min;
+        break;
+      case 'max':
+        v = this.max === Number.NEGATIVE_INFINITY ? Number.NaN : this.max;
+        break;
+      case 'sum':
+        v = this.sum;
+        break;
+      case 'count':
+        v = this.count;
+        break;
+      case 'last':
+        v = this.last;
+        break;
+      case 'rate':
+        if (this.pairs === 0) return;
+        v = this.inc / (this.q.step / 1000);
+        break;
+    }
+    this.timestamps.push(this.q.start + k * this.q.step);
+    this.values.push(v);
+  }
 }

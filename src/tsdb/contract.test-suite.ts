@@ -12,10 +12,10 @@ export interface ContractHarness {
   cleanup(): Promise<void>;
 }
 
-/** An hour-aligned base time (2025-11-22T08:00:00Z). */
-const T0 = 1_763_798_400_000;
 const MIN = 60_000;
 const HOUR = 3_600_000;
+/** An hour-aligned base time three days ago, well inside any default retention. */
+const T0 = Math.floor(Date.now() / HOUR) * HOUR - 72 * HOUR;
 
 function series(labels: Labels, samples: [number, number][]): SeriesSamples {
   return { labels, timestamps: samples.map((s) => s[0]), values: samples.map((s) => s[1]) };
@@ -304,6 +304,8 @@ export function storageContract(name: string, makeHarness: () => Promise<Contrac
               [g, gv],
               [c, cv],
             ] as const) {
+              // rate is defined for counters; on a gauge a rollup-served rate only sees resets between buckets.
+              if (agg === 'rate' && labels === g) continue;
               const want = referenceStep(ts, vals, q.start, q.end, step, agg);
               const d = got.get(JSON.stringify(labels))!;
               expect(d.timestamps, `${agg} ${step}`).toEqual(want.map((w) => w[0]));

@@ -16,10 +16,10 @@ export interface MemSeries {
   sealedMaxT: number;
   /** Oldest timestamp ever stored (may be stale after retention; used to skip series in range queries). */
   minT: number;
+  /** End of the newest 1h rollup bucket written (-Infinity when none). */
+  h1MaxT: number;
   /** Last sealed sample's value (for counter increases across chunk boundaries); undefined when not loaded. */
   lastSealedV: number | undefined;
-  /** WAL segment in which the series definition was last written. */
-  walSegment: number;
 }
 
 /** A fresh series with an empty head. */
@@ -35,8 +35,8 @@ export function newSeries(id: number, tenant: string, labels: Labels, labelsJson
     maxT: Number.NEGATIVE_INFINITY,
     sealedMaxT: Number.NEGATIVE_INFINITY,
     minT: Number.POSITIVE_INFINITY,
+    h1MaxT: Number.NEGATIVE_INFINITY,
     lastSealedV: undefined,
-    walSegment: -1,
   };
 }
 

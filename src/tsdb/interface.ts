@@ -10,6 +10,9 @@ import type { AppendResult, LabelMatcher, Labels, SeriesSamples } from '../core/
  * Rules: within one series, samples at or before the last stored timestamp are accepted only
  * inside the out-of-order window; an identical (t, v) already stored is accepted and not stored
  * twice (so replays are idempotent); the same t with another value is `duplicate_timestamp`.
+ * Reasons: with a window W > 0, a new sample at or before `newest - W` is `too_old`; with W = 0
+ * (in-order only), any sample before the newest is `out_of_order`; a timestamp that is not an
+ * integer in [0, 2^53) is `bad_timestamp`; timestamps and values of unequal length are `bad_value`.
  */
 export interface Appender {
   append(tenant: string, batch: readonly SeriesSamples[]): Promise<AppendResult>;
@@ -29,10 +32,19 @@ export interface SeriesData {
   values: number[];
 }
 
-/** Aggregation applied per series per step bucket. `rate` is per second with counter-reset handling. */
+/**
+ * Aggregation applied per series per step bucket. `rate` is per second with counter-reset handling:
+ * the sum of `v - prev` (or `v` after a reset) over consecutive sample pairs whose later sample is
+ * in the bucket, divided by the step in seconds (no extrapolation). It is meant for counters; on a
+ * gauge, a store may answer from rollups that only see decreases between rollup buckets.
+ */
 export type StepAggregation = 'avg' | 'min' | 'max' | 'sum' | 'count' | 'last' | 'rate';
 
-/** A step-aligned query: bucket k ends at `start + k*step` and covers `(end_k - step, end_k]`. */
+/**
+ * A step-aligned query: bucket k ends at `start + k*step` and covers `(end_k - step, end_k]`; buckets
+ * without samples are omitted. Rollups are read when `step` and `start` are multiples of their
+ * resolution (1 min, 1 h), so results are the same as from raw samples up to float rounding.
+ */
 export interface StepQuery {
   start: number;
   end: number;

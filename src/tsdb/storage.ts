@@ -15,7 +15,7 @@ import {
   systemClock,
   VigilError,
 } from '../core/index.js';
-import { aggregateRaw } from './aggregate.js';
+import { StepAccumulator } from './aggregate.js';
 import { decodeChunk, encodeChunk } from './chunk.js';
 import { dropFront, insertSample, lowerBound, type MemSeries, newSeries, pushSample, sameValue } from './head.js';
 import type { LatestSample, SeriesData, SeriesRef, StepQuery, Storage, StorageStats } from './interface.js';
@@ -66,6 +66,7 @@ CREATE TABLE IF NOT EXISTS series (
   labels TEXT NOT NULL,
   min_t INTEGER,
   sealed_max_t INTEGER,
+  h1_max_t INTEGER,
   UNIQUE (tenant, labels)
 );
 CREATE TABLE IF NOT EXISTS chunks (
@@ -229,12 +230,13 @@ export class EmbeddedStorage implements Storage {
   }
 
   private load(): void {
-    const rows = this.db.prepare('SELECT id, tenant, labels, min_t, sealed_max_t FROM series').all() as {
+    const rows = this.db.prepare('SELECT id, tenant, labels, min_t, sealed_max_t, h1_max_t FROM series').all() as {
       id: number;
       tenant: string;
       labels: string;
       min_t: number | null;
       sealed_max_t: number | null;
+      h1_max_t: number | null;
     }[];
     for (const r of rows) {
       const labels = JSON.parse(r.labels) as Labels;
@@ -244,6 +246,7 @@ export class EmbeddedStorage implements Storage {
         s.maxT = r.sealed_max_t;
       }
       if (r.min_t !== null) s.minT = r.min_t;
+      if (r.h1_max_t !== null) s.h1MaxT = r.h1_max_t;
       this.register(s, identity(r.tenant, labels).key);
       if (r.id >= this.nextId) this.nextId = r.id + 1;
     }
@@ -598,15 +601,18 @@ export class EmbeddedStorage implements Storage {
     this.check();
     if (!(q.step > 0) || !(q.end >= q.start)) throw new VigilError('BAD_QUERY', 'step must be > 0 and end ≥ start');
     const out: SeriesData[] = [];
-    const res = this.rollups.resolutionFor(q.step);
+    const res = this.rollups.resolutionFor(q);
     for (const s of this.selectSeries(tenant, matchers)) {
       const from = q.start - 2 * q.step;
       if (s.minT > q.end || s.maxT < from) continue;
       let r: { timestamps: number[]; values: number[] };
-      if (res !== undefined) r = this.rollups.aggregate(s, res, q, (a, b) => this.readRaw(s, a, b));
+      if (res !== undefined) r = this.rollups.aggregate(s, res, q);
       else {
         const raw = this.readRaw(s, from, q.end);
-        r = aggregateRaw(raw.ts, raw.vs, raw.n, q);
+        const acc = new StepAccumulator(q);
+        acc.addSamples(raw.ts, raw.vs, 0, raw.n);
+        acc.flush();
+        r = acc;
       }
       if (r.timestamps.length > 0) out.push({ labels: { ...s.labels }, timestamps: r.timestamps, values: r.values });
     }

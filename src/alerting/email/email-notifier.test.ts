@@ -1,5 +1,5 @@
-import { createServer, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
+import { createServer, type Server, type Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { type ChannelHarness, runChannelContract } from '../channel-contract.js';
 import { sampleMessage } from '../testing/fixtures.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { type ChannelHarness, runChannelContract } from '../channel-contract.js';
-import { HttpReceiver } from '../testing/http-receiver.js';
 import { sampleMessage } from '../testing/fixtures.js';
+import { HttpReceiver } from '../testing/http-receiver.js';
 import { SlackNotifier, slackPayload } from './slack-notifier.js';
 
 async function harness(): Promise<ChannelHarness> {

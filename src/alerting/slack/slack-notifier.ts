@@ -40,11 +40,13 @@ export function slackPayload(msg: NotificationMessage, ctx: DeliveryContext): { 
   }
   if (others.length > 0) {
     const lines = others.map(
-      (it) => `• *${mrkdwn(it.what)}* on ${mrkdwn(it.where)}: ${mrkdwn(it.actual)} (expected ${mrkdwn(it.expected)})${it.active ? '' : ' — resolved'}`,
+      (it) =>
+        `• *${mrkdwn(it.what)}* on ${mrkdwn(it.where)}: ${mrkdwn(it.actual)} (expected ${mrkdwn(it.expected)})${it.active ? '' : ' — resolved'}`,
     );
     blocks.push({ type: 'section', text: { type: 'mrkdwn', text: `*Also in this incident*\n${lines.join('\n')}`.slice(0, 3000) } });
   }
-  const status = msg.status === 'resolved' && msg.resolvedAt !== null ? `Resolved ${ts(msg.resolvedAt)}` : `Firing since ${ts(msg.startedAt)}`;
+  const status =
+    msg.status === 'resolved' && msg.resolvedAt !== null ? `Resolved ${ts(msg.resolvedAt)}` : `Firing since ${ts(msg.startedAt)}`;
   const ack = msg.ack !== null ? ` · acknowledged by ${mrkdwn(msg.ack.by)}` : '';
   blocks.push({
     type: 'context',

@@ -9,10 +9,16 @@ export class MemoryQuerier implements Querier {
   /** Appends one sample (timestamps must ascend per series). */
   add(tenant: string, labels: Labels, t: number, v: number): void {
     let m = this.data.get(tenant);
-    if (m === undefined) this.data.set(tenant, (m = new Map()));
+    if (m === undefined) {
+      m = new Map();
+      this.data.set(tenant, m);
+    }
     const k = seriesKey(labels);
     let s = m.get(k);
-    if (s === undefined) m.set(k, (s = { id: this.nextId++, labels, t: [], v: [] }));
+    if (s === undefined) {
+      s = { id: this.nextId++, labels, t: [], v: [] };
+      m.set(k, s);
+    }
     s.t.push(t);
     s.v.push(v);
   }

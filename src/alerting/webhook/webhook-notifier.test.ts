@@ -1,8 +1,8 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { type ChannelHarness, runChannelContract } from '../channel-contract.js';
-import { HttpReceiver } from '../testing/http-receiver.js';
 import { sampleMessage } from '../testing/fixtures.js';
+import { HttpReceiver } from '../testing/http-receiver.js';
 import { SIGNATURE_HEADER, WebhookNotifier } from './webhook-notifier.js';
 
 const SECRET = 'a-shared-secret-123';
@@ -26,7 +26,11 @@ function harness(format: 'vigil' | 'alertmanager'): () => Promise<ChannelHarness
         rx
           .accepted()
           .filter((r) => verify(r.body, r.headers[SIGNATURE_HEADER]))
-          .map((r) => ({ id: String(r.headers['x-vigil-notification-id']), attempt: Number(r.headers['x-vigil-attempt']), content: r.body })),
+          .map((r) => ({
+            id: String(r.headers['x-vigil-notification-id']),
+            attempt: Number(r.headers['x-vigil-attempt']),
+            content: r.body,
+          })),
       refuseNext: (kind) => rx.script.push(kind === 'retry' ? 503 : 410),
       hangingNotifier: async () => {
         const hung = new HttpReceiver();
@@ -56,7 +60,15 @@ describe('webhook specifics', () => {
     expect(verify(req!.body.replace('12.5', '12.6'), req!.headers[SIGNATURE_HEADER])).toBe(false);
     expect(req!.headers['x-team']).toBe('ops');
     const body = JSON.parse(req!.body);
-    expect(body).toMatchObject({ schemaVersion: 1, version: 1, id: 'id-1', attempt: 2, incidentId: 'inc-42', status: 'firing', severity: 'critical' });
+    expect(body).toMatchObject({
+      schemaVersion: 1,
+      version: 1,
+      id: 'id-1',
+      attempt: 2,
+      incidentId: 'inc-42',
+      status: 'firing',
+      severity: 'critical',
+    });
     expect(body.items[0]).toMatchObject({ what: 'node_load1', actual: '12.5', expected: '0.5 – 2' });
     await rx.stop();
   });

@@ -35,7 +35,10 @@ export function alertmanagerPayload(msg: NotificationMessage, ctx: DeliveryConte
       startsAt: new Date(it.since).toISOString(),
       endsAt: resolved ? new Date(msg.resolvedAt ?? msg.createdAt).toISOString() : '0001-01-01T00:00:00Z',
       generatorURL: msg.link,
-      fingerprint: createHmac('sha256', 'vigil').update(`${it.rule}|${JSON.stringify(it.labels)}`).digest('hex').slice(0, 16),
+      fingerprint: createHmac('sha256', 'vigil')
+        .update(`${it.rule}|${JSON.stringify(it.labels)}`)
+        .digest('hex')
+        .slice(0, 16),
     };
   });
   const common = (key: 'labels'): Record<string, string> => {

@@ -37,7 +37,13 @@ export interface HostRouteDeps extends HostSummaryOptions {
 }
 
 const PSEUDO_FS = /^(tmpfs|devtmpfs|overlay|squashfs|ramfs|nsfs|proc|sysfs|cgroup2?|autofs|fuse\..*)$/;
-const CORE_NAMES = ['node_memory_MemAvailable_bytes', 'node_memory_MemTotal_bytes', 'node_filesystem_avail_bytes', 'node_filesystem_size_bytes', 'node_load1'];
+const CORE_NAMES = [
+  'node_memory_MemAvailable_bytes',
+  'node_memory_MemTotal_bytes',
+  'node_filesystem_avail_bytes',
+  'node_filesystem_size_bytes',
+  'node_load1',
+];
 const HOST_SET: LabelMatcher = { name: 'host', op: '=~', value: '.+' };
 /** Labels that describe one series of a host rather than the host. */
 const SERIES_LABELS = new Set(['__name__', 'cpu', 'mode', 'mountpoint', 'device', 'fstype']);
@@ -162,7 +168,10 @@ export function registerHostRoutes(app: FastifyInstance, deps: HostRouteDeps): v
   const staleAfterMs = deps.staleAfterMs ?? 120_000;
   app.get('/api/v1/hosts', { config: { auth: 'read' } }, async (req) => {
     const now = clock.now();
-    const hosts = await summarizeHosts(deps.querier, req.tenant, now, { staleAfterMs, ...(deps.cpuWindowMs !== undefined ? { cpuWindowMs: deps.cpuWindowMs } : {}) });
+    const hosts = await summarizeHosts(deps.querier, req.tenant, now, {
+      staleAfterMs,
+      ...(deps.cpuWindowMs !== undefined ? { cpuWindowMs: deps.cpuWindowMs } : {}),
+    });
     return { hosts, now, staleAfterMs };
   });
 }

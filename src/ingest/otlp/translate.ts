@@ -83,9 +83,9 @@ function addAttributes(labels: Labels, attrs: readonly OtlpAttribute[], skip?: R
   for (const a of attrs) {
     if (a.key === '' || skip?.has(a.key)) continue;
     const name = otlpLabelName(a.key);
-    let list = merged.get(name);
-    if (list === undefined) merged.set(name, (list = []));
-    list.push([a.key, a.value]);
+    const list = merged.get(name);
+    if (list === undefined) merged.set(name, [[a.key, a.value]]);
+    else list.push([a.key, a.value]);
   }
   for (const [name, list] of merged) {
     list.sort((x, y) => (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0));

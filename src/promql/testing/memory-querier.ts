@@ -3,7 +3,8 @@
  * It keeps raw samples in arrays and scans them linearly; it is not Vigil's store and has no durability.
  */
 import { type LabelMatcher, type Labels, matchesAll, normalizeLabels, seriesKey } from '../../core/index.js';
-import type { LatestSample, Querier, SeriesData, SeriesRef, StepQuery } from '../../tsdb/index.js';
+import type { AppendResult, SeriesSamples } from '../../core/index.js';
+import type { Appender, LatestSample, Querier, SeriesData, SeriesRef, StepQuery } from '../../tsdb/index.js';
 
 interface MemSeries {
   id: number;
@@ -12,8 +13,8 @@ interface MemSeries {
   values: number[];
 }
 
-/** An in-memory Querier for tests: `add` samples (any order within a call is sorted), then query. */
-export class MemoryQuerier implements Querier {
+/** An in-memory Querier (and Appender) for tests: `add` or `append` samples, then query. */
+export class MemoryQuerier implements Querier, Appender {
   private readonly tenants = new Map<string, Map<string, MemSeries>>();
   private nextId = 1;
 
@@ -37,6 +38,16 @@ export class MemoryQuerier implements Querier {
     const ts = [...merged.keys()].sort((a, b) => a - b);
     s.timestamps = ts;
     s.values = ts.map((t) => merged.get(t) as number);
+  }
+
+  /** Appender: stores every sample of the batch (no out-of-order or duplicate rules: this is a fixture). */
+  async append(tenant: string, batch: readonly SeriesSamples[]): Promise<AppendResult> {
+    let accepted = 0;
+    for (const s of batch) {
+      this.add(tenant, s.labels, s.timestamps, s.values);
+      accepted += s.timestamps.length;
+    }
+    return { accepted, rejected: [] };
   }
 
   private matching(tenant: string, matchers: readonly LabelMatcher[]): MemSeries[] {

@@ -30,7 +30,6 @@ export interface HostSummary {
   diskPct: number | null;
   diskMount: string | null;
   load1: number | null;
-  series: number;
 }
 
 /** `GET /api/v1/hosts`. */

@@ -20,14 +20,20 @@ export class MemoryStore implements Appender {
   async append(tenant: string, batch: readonly SeriesSamples[]): Promise<AppendResult> {
     this.appendCalls++;
     let series = this.tenants.get(tenant);
-    if (series === undefined) this.tenants.set(tenant, (series = new Map()));
+    if (series === undefined) {
+      series = new Map();
+      this.tenants.set(tenant, series);
+    }
     let accepted = 0;
     const rejected: Rejection[] = [];
     for (let i = 0; i < batch.length; i++) {
       const s = batch[i] as SeriesSamples;
       const key = seriesKey(s.labels);
       let st = series.get(key);
-      if (st === undefined) series.set(key, (st = { labels: { ...s.labels }, timestamps: [], values: [] }));
+      if (st === undefined) {
+        st = { labels: { ...s.labels }, timestamps: [], values: [] };
+        series.set(key, st);
+      }
       for (let j = 0; j < s.timestamps.length; j++) {
         const t = s.timestamps[j] as number;
         const v = s.values[j] as number;
