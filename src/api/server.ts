@@ -22,6 +22,7 @@ import { createApp } from './app.js';
 import { AuthStore, type Bootstrap } from './auth/auth-store.js';
 import { EventHub } from './event-hub.js';
 import { registerAnomalyRoutes } from './routes/anomalies.js';
+import { registerHostRoutes } from './routes/hosts.js';
 import { registerAuthRoutes } from './routes/auth.js';
 import { registerHealthRoutes } from './routes/health.js';
 import { registerStaticRoutes } from './routes/static.js';
@@ -110,6 +111,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   registerPromApiRoutes(app, { querier: storage, logger: log.child({ part: 'promql' }) });
   registerStreamRoutes(app, { hub, parseSelector });
   registerAnomalyRoutes(app, { log: anomalies });
+  registerHostRoutes(app, { querier: storage, clock });
   opts.extraRoutes?.(app);
   const root = packageRoot();
   registerStaticRoutes(app, { webDir: join(root, 'web', 'dist'), agentBundle: join(root, 'dist', 'agent.js') });

@@ -567,14 +567,15 @@ export class SeriesModel {
   }
 
   private detectorName(which: number, z: number, pFlat: number, v: number, scale: number): DetectorName {
-    if (which === 4) return 'trend';
     if (which === 2) return 'novel';
     if (which === 3) return 'flatline';
+    // Normal for the recent level but not for this time of day: the daily pattern broke.
+    if (this.s.model !== MODEL_FLAT && Math.abs(v - pFlat) < 3 * this.s.levelMad) return 'seasonal';
+    if (which === 4) return 'trend';
     if (which === 1) {
       const runMean = this.s.cusumLen > 0 ? Math.abs(this.s.fastResid) : 0;
       return runMean > 0 && Math.abs(z * scale) > 2.5 * runMean ? 'trend' : 'level_shift';
     }
-    if (this.s.model !== MODEL_FLAT && Math.abs(v - pFlat) < 3 * this.s.levelMad) return 'seasonal';
     return z > 0 ? 'spike' : 'dip';
   }
 

@@ -72,8 +72,17 @@ describe('PromQL compatibility with Prometheus on live node_exporter data', () =
       scrapeIntervalMs: 1000,
       remoteWriteUrl: `${vigilUrl}/api/v1/write`,
     });
-    await new Promise((r) => setTimeout(r, 13_000));
-    tEnd = Date.now() - 2000;
+    // Prometheus starts scraping a few seconds after it reports ready: wait for 14 scrapes of node_exporter.
+    const scrapes = { query: 'count_over_time(up{job="node"}[1h])' };
+    const scrapeDeadline = Date.now() + 45_000;
+    for (;;) {
+      const r = await api(prometheus.url, '/api/v1/query', { ...scrapes, time: String(Date.now() / 1000) });
+      const result = (r.body.data as ApiData | undefined)?.result as { value: [number, string] }[] | undefined;
+      if (Number(result?.[0]?.value[1] ?? 0) >= 14) break;
+      if (Date.now() > scrapeDeadline) throw new Error(`Prometheus did not scrape node_exporter 14 times: ${JSON.stringify(r.body)}`);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    tEnd = Date.now() - 1500;
     // Wait until Vigil holds every sample Prometheus holds up to tEnd (remote_write batches lag a little).
     const rawQuery = { query: '{__name__=~".+"}[1h]', time: String(tEnd / 1000) };
     const points = (body: Record<string, unknown>): number => {
@@ -101,7 +110,7 @@ describe('PromQL compatibility with Prometheus on live node_exporter data', () =
   });
 
   const cases = (): Case[] => {
-    const tMid = ((tEnd - 5000) / 1000).toFixed(3);
+    const tMid = ((tEnd - 4000) / 1000).toFixed(3);
     const cpu = 'node_cpu_seconds_total';
     return [
       // selectors, all four matchers, offset, @

@@ -361,6 +361,9 @@ class Builder {
 
   /** Applies `offset`/`@` to the selector under `n`, which must be a vector or matrix selector. */
   modified(n: SyntaxNode, inner: SyntaxNode, what: string, apply: (s: VectorSelector) => void): Expr {
+    // The grammar lets `a - b offset 1m` wrap the whole binary expression; PromQL binds the modifier to `b`.
+    if (inner.name === 'BinaryExpr') return this.binary(inner, (rhs) => this.modified(n, rhs, what, apply));
+    if (inner.name === 'UnaryExpr') return this.unary(inner, (operand) => this.modified(n, operand, what, apply));
     const e = this.expr(inner);
     const sel = e.type === 'vector' ? e : e.type === 'matrix' ? e.selector : undefined;
     if (sel === undefined) {
@@ -400,10 +403,10 @@ class Builder {
     });
   }
 
-  unary(n: SyntaxNode): Expr {
+  unary(n: SyntaxNode, build: (operand: SyntaxNode) => Expr = (o) => this.expr(o)): Expr {
     const [opNode, inner] = this.children(n);
     if (opNode === undefined || inner === undefined) return this.fail(n, 'bad unary expression');
-    const expr = this.expr(inner);
+    const expr = build(inner);
     const t = typeOf(expr);
     if (t !== 'scalar' && t !== 'vector') this.fail(n, 'unary expression only allowed on expressions of type scalar or instant vector');
     const op = this.text(opNode) === '-' ? '-' : '+';
@@ -411,7 +414,7 @@ class Builder {
     return { type: 'unary', op, expr };
   }
 
-  binary(n: SyntaxNode): Expr {
+  binary(n: SyntaxNode, buildRhs: (rhs: SyntaxNode) => Expr = (r) => this.expr(r)): Expr {
     const cs = this.children(n);
     const lhsNode = cs[0];
     const rhsNode = cs[cs.length - 1];
@@ -428,7 +431,7 @@ class Builder {
       else this.fail(c, `unexpected "${this.text(c)}"`);
     }
     const lhs = this.expr(lhsNode);
-    const rhs = this.expr(rhsNode);
+    const rhs = buildRhs(rhsNode);
     const lt = typeOf(lhs);
     const rt = typeOf(rhs);
     if ((lt !== 'scalar' && lt !== 'vector') || (rt !== 'scalar' && rt !== 'vector')) {

@@ -146,7 +146,7 @@ export class BitReader {
       out += this.readBits(7) * mul;
       mul *= 128;
       if (this.readBit() === 0) {
-        if (out > Number.MAX_SAFE_INTEGER) throw corrupt('varint out of range');
+        if (out > 2 ** 53) throw corrupt('varint out of range');
         return out;
       }
     }

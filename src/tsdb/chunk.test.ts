@@ -107,7 +107,7 @@ describe('chunk codec', () => {
 
   it('compresses typical host metrics well', () => {
     const ts = Array.from({ length: 120 }, (_, i) => 1_763_800_000_000 + i * 10_000);
-    expect(encodeChunk(ts, ts.map(() => 42)).length).toBeLessThan(30);
+    expect(encodeChunk(ts, ts.map(() => 42)).length).toBeLessThan(24);
     expect(encodeChunk(ts, ts.map((_, i) => Math.round(200 + 50 * Math.sin(i / 10)) / 10)).length).toBeLessThan(200);
   });
 

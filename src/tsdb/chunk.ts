@@ -12,6 +12,10 @@ import { BitReader, BitWriter } from './bits.js';
  */
 
 const FORMAT_V1 = 1;
+/** Value column encodings (2 bits). */
+const COL_XOR = 0;
+const COL_DECIMAL = 1;
+const COL_CONSTANT = 2;
 const MAX_SCALE = 12;
 const MAX_DECIMAL_INT = 2 ** 52;
 const POW10: number[] = [];
@@ -32,6 +36,16 @@ function ctz32(x: number): number {
 export function writeTimestamps(w: BitWriter, ts: ArrayLike<number>, from: number, to: number): void {
   const t0 = ts[from]!;
   w.writeBig(t0, 53);
+  if (to - from < 2) return;
+  // A perfectly regular run (aligned scrapes, rollup bucket ends) costs one flag and one delta.
+  const step = ts[from + 1]! - t0;
+  let regular = true;
+  for (let i = from + 2; i < to && regular; i++) regular = ts[i]! - ts[i - 1]! === step;
+  w.writeBit(regular ? 1 : 0);
+  if (regular) {
+    w.writeVarint(step);
+    return;
+  }
   let prev = t0;
   let prevDelta = 0;
   for (let i = from + 1; i < to; i++) {
@@ -69,6 +83,13 @@ function signed(v: number, bits: number): number {
 export function readTimestamps(r: BitReader, n: number, out: Float64Array | number[], off: number): void {
   const t0 = r.readBig(53);
   out[off] = t0;
+  if (n < 2) return;
+  if (r.readBit() === 1) {
+    const step = r.readVarint();
+    if (step < 1 || t0 + (n - 1) * step > Number.MAX_SAFE_INTEGER) throw corrupt('timestamps out of range');
+    for (let i = 1; i < n; i++) out[off + i] = t0 + i * step;
+    return;
+  }
   let prev = t0;
   let prevDelta = 0;
   for (let i = 1; i < n; i++) {
@@ -363,20 +384,37 @@ function readXor(r: BitReader, n: number, out: Float64Array | number[], off: num
 
 /** Writes a value column: decimal integers when lossless, Gorilla XOR otherwise. */
 export function writeValues(w: BitWriter, vs: ArrayLike<number>, from: number, to: number): void {
+  const first = vs[from]!;
+  let constant = true;
+  for (let i = from + 1; i < to && constant; i++) constant = Object.is(vs[i], first);
+  if (constant) {
+    w.writeBits(COL_CONSTANT, 2);
+    f64[0] = first;
+    w.writeBits(dv.getUint32(4, true), 32);
+    w.writeBits(dv.getUint32(0, true), 32);
+    return;
+  }
   const k = decimalScale(vs, from, to);
   if (k >= 0) {
-    w.writeBit(1);
+    w.writeBits(COL_DECIMAL, 2);
     writeDecimal(w, vs, from, to, k);
   } else {
-    w.writeBit(0);
+    w.writeBits(COL_XOR, 2);
     writeXor(w, vs, from, to);
   }
 }
 
 /** Reads a value column written by `writeValues`. */
 export function readValues(r: BitReader, n: number, out: Float64Array | number[], off: number): void {
-  if (r.readBit() === 1) readDecimal(r, n, out, off);
-  else readXor(r, n, out, off);
+  const kind = r.readBits(2);
+  if (kind === COL_DECIMAL) readDecimal(r, n, out, off);
+  else if (kind === COL_XOR) readXor(r, n, out, off);
+  else if (kind === COL_CONSTANT) {
+    dv.setUint32(4, r.readBits(32), true);
+    dv.setUint32(0, r.readBits(32), true);
+    const v = f64[0]!;
+    for (let i = 0; i < n; i++) out[off + i] = v;
+  } else throw corrupt('unknown column encoding');
 }
 
 const writer = new BitWriter(1 << 16);
