@@ -17,7 +17,7 @@ Options (each also from an environment variable):
   --key <key>              agent API key                               VIGIL_AGENT_KEY
   --interval <duration>    collection interval, at least 1s (def. 5s)  VIGIL_AGENT_INTERVAL
   --label <k=v>            extra label on every series, repeatable     VIGIL_AGENT_LABELS=k=v,k2=v2
-  --spool <dir>            on-disk spool (def. $STATE_DIRECTORY or ~/.vigil-agent/spool)  VIGIL_AGENT_SPOOL
+  --spool <dir>            on-disk spool (def. $STATE_DIRECTORY/spool or ~/.vigil-agent/spool)  VIGIL_AGENT_SPOOL
   --spool-max-bytes <n>    spool size cap (def. 268435456)             VIGIL_AGENT_SPOOL_MAX_BYTES
   --ca-file <file>         PEM file of extra CAs for an https server   VIGIL_AGENT_CA_FILE
   --probe <spec>           latency probe, repeatable: http:URL or tcp:HOST:PORT
@@ -119,7 +119,7 @@ function options(): { agent: AgentOptions; once: boolean } {
       spoolDir:
         f.spool ??
         env.VIGIL_AGENT_SPOOL ??
-        (env.STATE_DIRECTORY ? `${env.STATE_DIRECTORY}/spool` : `${env.HOME ?? '.'}/.vigil-agent/spool`),
+        (env.STATE_DIRECTORY ? `${env.STATE_DIRECTORY.split(':')[0]}/spool` : `${env.HOME ?? '.'}/.vigil-agent/spool`),
       ...(spoolMaxBytes === undefined ? {} : { spoolMaxBytes }),
       ...(caFile ? { caFile } : {}),
       probes,

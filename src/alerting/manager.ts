@@ -173,6 +173,8 @@ export class AlertManager {
     this.cfg = opts.config;
     this.clock = opts.clock ?? systemClock;
     this.log = opts.logger.child({ part: 'alerting' });
+    // Validate the configuration before opening anything, so a bad one fails fast without leaking the database.
+    this.applyConfig(opts.config);
     this.store = new AlertingStore(opts.dataDir);
     this.outbox = new Outbox({
       store: this.store,
@@ -184,7 +186,6 @@ export class AlertManager {
       pollInterval: opts.outboxPollInterval,
     });
     this.metrics = opts.registry === undefined ? null : this.createMetrics(opts.registry);
-    this.applyConfig(opts.config);
     this.loadApiObjects();
     this.loadState();
   }

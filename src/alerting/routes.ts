@@ -22,7 +22,9 @@ const alertQuery = z.object({
   limit: z.coerce.number().int().min(1).max(5000).default(500),
 });
 const resolveBody = z.object({ note: z.string().max(1000).optional() }).default({});
-const feedbackBody = z.object({ kind: z.enum(['expected', 'anomaly']).default('expected'), series: z.string().optional() }).default({ kind: 'expected' });
+const feedbackBody = z
+  .object({ kind: z.enum(['expected', 'anomaly']).default('expected'), series: z.string().optional() })
+  .default({ kind: 'expected' });
 
 function parse<T>(schema: z.ZodType<T>, input: unknown, what: string): T {
   const r = schema.safeParse(input ?? undefined);

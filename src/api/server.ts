@@ -14,6 +14,7 @@ import {
   systemClock,
   VigilError,
 } from '../core/index.js';
+import { DetectionEngine } from '../detect/index.js';
 import { IngestPipeline, registerVigilJsonRoutes } from '../ingest/index.js';
 import { registerPromApiRoutes } from '../promql/index.js';
 import { openStorage } from '../tsdb/index.js';
@@ -22,11 +23,13 @@ import { createApp } from './app.js';
 import { AuthStore, type Bootstrap } from './auth/auth-store.js';
 import { EventHub } from './event-hub.js';
 import { registerAnomalyRoutes } from './routes/anomalies.js';
-import { registerHostRoutes } from './routes/hosts.js';
 import { registerAuthRoutes } from './routes/auth.js';
 import { registerHealthRoutes } from './routes/health.js';
+import { registerHostRoutes } from './routes/hosts.js';
+import { registerModelRoutes } from './routes/models.js';
 import { registerStaticRoutes } from './routes/static.js';
 import { registerStreamRoutes } from './routes/stream.js';
+import { scoreSeries } from './score-series.js';
 
 /** Options for a whole Vigil server. */
 export interface ServerOptions {
@@ -91,6 +94,18 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   pipeline.onAppended((tenant, batch) => hub.publishSamples(tenant, batch));
   const anomalies = new AnomalyLog(join(dataDir, 'vigil.db'));
 
+  const detection = new DetectionEngine({ logger: log.child({ part: 'detect' }), registry, stateDir: join(dataDir, 'models'), clock });
+  await detection.start();
+  pipeline.onAppended((tenant, batch) => detection.push(tenant, batch));
+  detection.onAnomaly((a) => {
+    anomalies.add(a);
+    hub.publish(a.tenant, 'anomaly', a);
+  });
+  // Scores and bands are stored as series (not through the pipeline, so they are not scored themselves).
+  detection.onScores((tenant, scored) => {
+    storage.append(tenant, scoreSeries(scored)).catch((e: unknown) => log.warn({ err: e }, 'storing anomaly scores failed'));
+  });
+
   let https: { cert: Buffer; key: Buffer } | undefined;
   if (config.server.tlsCert || config.server.tlsKey) {
     if (!config.server.tlsCert || !config.server.tlsKey)
@@ -111,6 +126,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   registerPromApiRoutes(app, { querier: storage, logger: log.child({ part: 'promql' }) });
   registerStreamRoutes(app, { hub, parseSelector });
   registerAnomalyRoutes(app, { log: anomalies });
+  registerModelRoutes(app, { detection });
   registerHostRoutes(app, { querier: storage, clock });
   opts.extraRoutes?.(app);
   const root = packageRoot();
@@ -144,6 +160,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       ready = false;
       await agent?.stop();
       await app.close();
+      await detection.stop();
       await storage.close();
       anomalies.close();
       auth.close();

@@ -122,7 +122,8 @@ export const scrapeJobSchema = z
     /** `host:port` of each target; becomes the `instance` label. */
     targets: z.array(z.string().min(1)).min(1),
     interval: durationMs.default(15_000),
-    timeout: durationMs.default(10_000),
+    /** Defaults to 10s, or the interval when that is shorter (as Prometheus). */
+    timeout: durationMs.optional(),
     path: z.string().startsWith('/').default('/metrics'),
     scheme: z.enum(['http', 'https']).default('http'),
     /** Extra labels put on every series of the job. */
@@ -136,11 +137,12 @@ export const scrapeJobSchema = z
     /** Tenant the samples belong to. */
     tenant: z.string().min(1).default('default'),
   })
-  .refine((j) => j.timeout <= j.interval, { message: 'timeout must not exceed interval', path: ['timeout'] })
+  .refine((j) => j.timeout === undefined || j.timeout <= j.interval, { message: 'timeout must not exceed interval', path: ['timeout'] })
   .refine((j) => j.basicAuth === undefined || j.bearerToken === undefined, {
     message: 'use either basicAuth or bearerToken, not both',
     path: ['bearerToken'],
-  });
+  })
+  .transform((j) => ({ ...j, timeout: j.timeout ?? Math.min(10_000, j.interval) }));
 
 /** Targets Vigil scrapes (reloadable); see docs/ingest.md. */
 export const scrapeSchema = z.object({

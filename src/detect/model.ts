@@ -50,8 +50,8 @@ export interface DetectorSettings {
 export const DEFAULT_DETECTOR_SETTINGS: Readonly<DetectorSettings> = Object.freeze({
   learningMs: 24 * 3600_000,
   learningSamples: 60,
-  warningScore: 0.6,
-  criticalScore: 0.8,
+  warningScore: 0.65,
+  criticalScore: 0.85,
   levelAlpha: 0.1,
   scaleAlpha: 0.02,
   selectTauMs: 2 * 24 * 3600_000,
@@ -305,8 +305,9 @@ export class SeriesModel {
     const s = this.s;
     const cfg = this.cfg;
     if (!Number.isFinite(raw) || !Number.isFinite(t)) return this.quiet(s.lastV, 'missing value');
-    const dt = s.n === 0 ? 0 : t - s.lastT;
-    if (s.n > 0 && dt <= 0) return this.quiet(s.lastV, '');
+    const seen = Number.isFinite(s.lastT);
+    const dt = seen ? t - s.lastT : 0;
+    if (seen && dt <= 0) return this.quiet(s.lastV, '');
     let v = raw;
     if (s.kind === 'counter') {
       const prev = s.lastRaw;

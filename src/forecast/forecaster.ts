@@ -13,8 +13,8 @@ export interface ForecasterOptions {
   minStrength?: number;
   /** Weight of the robust seasonal profile in the blend with MSTL (0 = MSTL only). */
   blend?: number;
-  /** Per-step multiplier of the model's trend beyond the last value (1 = undamped). */
-  damping?: number;
+  /** Multiplier of the model's interval half-widths (augurs' ETS intervals run wide on real series). */
+  intervalScale?: number;
 }
 
 /** A forecast with what the model found: the periods used and which model produced it. */
@@ -26,7 +26,7 @@ export interface SeriesForecast extends PointForecast {
 }
 
 /** The production defaults. */
-export const DEFAULT_FORECASTER: Required<ForecasterOptions> = { level: 0.8, maxPoints: 4032, minStrength: 0.3, blend: 0, damping: 1 };
+export const DEFAULT_FORECASTER: Required<ForecasterOptions> = { level: 0.8, maxPoints: 4032, minStrength: 0.3, blend: 0.3, intervalScale: 0.85 };
 
 /** Forecasts `input.horizon` steps of a regularly spaced history with the production model. */
 export function forecastSeries(input: ForecastInput, options: ForecasterOptions = {}): SeriesForecast {
@@ -35,7 +35,6 @@ export function forecastSeries(input: ForecastInput, options: ForecasterOptions 
   const y = all.subarray(Math.max(0, all.length - o.maxPoints));
   const H = input.horizon;
   const n = y.length;
-  const last = n ? (y[n - 1] as number) : 0;
   if (n < 8 || isConstant(y, Math.min(n, Math.max(8, Math.round((2 * 86_400_000) / input.stepMs))))) return flatForecast(y, H, o.level);
   const periods = detectSeasonality(y, input.stepMs, { minStrength: o.minStrength });
   let f: { point: number[]; lower?: number[]; upper?: number[] };
@@ -52,27 +51,19 @@ export function forecastSeries(input: ForecastInput, options: ForecasterOptions 
     return { ...naiveWithEmpiricalInterval(y, H, o.level), periods, model: 'naive' };
   }
   let point = f.point.slice();
-  let lower = f.lower?.slice() ?? point.slice();
-  let upper = f.upper?.slice() ?? point.slice();
+  const lower = f.lower?.slice() ?? point.slice();
+  const upper = f.upper?.slice() ?? point.slice();
   if (!point.every(Number.isFinite)) return { ...naiveWithEmpiricalInterval(y, H, o.level), periods, model: 'naive' };
   if (o.blend > 0 && periods.length > 0) {
     const prof = seasonalProfile(y, periods[periods.length - 1]!.steps, H);
     point = point.map((p, i) => (1 - o.blend) * p + o.blend * (prof[i] as number));
   }
-  if (o.damping < 1) {
-    // pull the forecast's drift away from the last level: the trend extrapolation is the riskiest part far ahead
-    const base = f.point[0] as number;
-    for (let i = 0; i < H; i++) {
-      const keep = (1 - o.damping ** (i + 1)) / (1 - o.damping) / (i + 1);
-      const drift = ((f.point[i] as number) - base) * (1 - keep);
-      point[i] = (point[i] as number) - drift;
-      lower[i] = (lower[i] as number) - drift;
-      upper[i] = (upper[i] as number) - drift;
-    }
+  for (let i = 0; i < H; i++) {
+    const p = point[i] as number;
+    const shift = p - (f.point[i] as number);
+    lower[i] = p - Math.max(0, p - shift - (lower[i] as number)) * o.intervalScale;
+    upper[i] = p + Math.max(0, (upper[i] as number) + shift - p) * o.intervalScale;
   }
-  void last;
-  lower = lower.map((l, i) => Math.min(l, point[i] as number));
-  upper = upper.map((u, i) => Math.max(u, point[i] as number));
   return { point, lower, upper, periods, model };
 }
 
@@ -83,7 +74,7 @@ function isConstant(y: Float64Array, window: number): boolean {
   return true;
 }
 
-/** Median of each phase over the last (up to) three cycles, shifted to the recent level. */
+/** Median of each phase over the last (up to) three cycles: a seasonal naive forecast that one odd day cannot move. */
 function seasonalProfile(y: Float64Array, p: number, H: number): number[] {
   const n = y.length;
   const k = Math.min(3, Math.floor(n / p));

@@ -15,3 +15,15 @@ export { estimateExhaustion, type Exhaustion, type ExhaustionInput, type Exhaust
 export { DEFAULT_FORECASTER, forecastSeries, type ForecasterOptions, type SeriesForecast } from './forecaster.js';
 export { detectSeasonality, type DetectedPeriod } from './seasonality.js';
 export type { ForecastFn, ForecastInput, PointForecast } from './types.js';
+export { crossingConfidence } from './alerting.js';
+export { capacityLimitSchema, forecastConfigSchema, type CapacityLimit, type ForecastConfig } from './config.js';
+export {
+  ForecastEngine,
+  capacitySummary,
+  type CapacityResource,
+  type CapacityRow,
+  type ForecastEngineOptions,
+  type ForecastResult,
+} from './engine.js';
+export { registerForecastRoutes, type ForecastRouteDeps } from './routes.js';
+export { forecastSeriesProvider } from './virtual-series.js';

@@ -3,7 +3,7 @@ import { type LabelMatcher, type Labels, type Logger, seriesKey, VigilError } fr
 import type { Querier } from '../tsdb/index.js';
 import { PromQLEngine, type QueryResult } from './engine.js';
 import { parsePromDuration, parseGoFloat, parseQuery } from './parse.js';
-import { compareLabels, formatTimestamp, formatValue } from './values.js';
+import { compareLabels, formatTimestamp, formatValue, sortLabels } from './values.js';
 import { type VirtualSeriesProvider, withVirtualSeries } from './virtual-series.js';
 
 /** What the Prometheus-compatible routes need. */
@@ -131,11 +131,11 @@ export function resultToJson(r: QueryResult): { resultType: string; result: unkn
     case 'string':
       return { resultType: 'string', result: [formatTimestamp(r.t), r.value] };
     case 'vector':
-      return { resultType: 'vector', result: r.result.map((s) => ({ metric: s.labels, value: [formatTimestamp(s.t), formatValue(s.v)] })) };
+      return { resultType: 'vector', result: r.result.map((s) => ({ metric: sortLabels(s.labels), value: [formatTimestamp(s.t), formatValue(s.v)] })) };
     case 'matrix':
       return {
         resultType: 'matrix',
-        result: r.result.map((s) => ({ metric: s.labels, values: s.timestamps.map((t, i) => [formatTimestamp(t), formatValue(s.values[i] as number)]) })),
+        result: r.result.map((s) => ({ metric: sortLabels(s.labels), values: s.timestamps.map((t, i) => [formatTimestamp(t), formatValue(s.values[i] as number)]) })),
       };
   }
 }
@@ -229,7 +229,7 @@ export function registerPromApiRoutes(app: FastifyInstance, deps: PromApiDeps): 
     const sets = matchersParam(p, true);
     const r = range(p);
     const byKey = new Map<string, Labels>();
-    for (const m of sets) for (const s of await querier.series(tenant, m, r)) byKey.set(seriesKey(s.labels), s.labels);
+    for (const m of sets) for (const s of await querier.series(tenant, m, r)) byKey.set(seriesKey(s.labels), sortLabels(s.labels));
     return [...byKey.values()].sort(compareLabels);
   });
 

@@ -67,6 +67,13 @@ export function compareLabels(a: Labels, b: Labels): number {
   return an.length - bn.length;
 }
 
+/** A copy of `labels` with names in sorted order, as Prometheus writes label sets. */
+export function sortLabels(labels: Labels): Labels {
+  const out: Labels = {};
+  for (const k of Object.keys(labels).sort()) out[k] = labels[k] as string;
+  return out;
+}
+
 /** A copy of `labels` without `__name__`. */
 export function dropMetricName(labels: Labels): Labels {
   if (labels.__name__ === undefined) return labels;

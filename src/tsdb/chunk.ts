@@ -17,6 +17,8 @@ const COL_XOR = 0;
 const COL_DECIMAL = 1;
 const COL_CONSTANT = 2;
 const MAX_SCALE = 12;
+/** Most samples (or buckets) one blob may hold; head snapshots can exceed a chunk's 120. */
+const MAX_BLOB_COUNT = 1 << 24;
 const MAX_DECIMAL_INT = 2 ** 52;
 const POW10: number[] = [];
 for (let k = 0; k <= MAX_SCALE; k++) POW10.push(10 ** k);
@@ -449,7 +451,7 @@ export function openBlob(buf: Uint8Array): { r: BitReader; count: number } {
   const r = new BitReader(buf, 0, len);
   if (r.readBits(8) !== FORMAT_V1) throw corrupt('unknown format');
   const count = r.readVarint();
-  if (count < 1 || count > len * 8) throw corrupt('bad sample count');
+  if (count < 1 || count > MAX_BLOB_COUNT) throw corrupt('bad sample count');
   return { r, count };
 }
 

@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readSync } from 'node:fs';
 import { statfs } from 'node:fs/promises';
 import type { Collector } from '../types.js';
 import {
@@ -26,12 +26,34 @@ export interface LinuxCollectorOptions {
   statfsTimeoutMs?: number;
 }
 
-/** Reads a small procfs file synchronously: for /proc this costs less CPU than the thread-pool round trips of fs.promises. */
+const buf = Buffer.allocUnsafe(64 * 1024);
+
+/**
+ * Reads a procfs file synchronously with open/read/close into one reused buffer: for /proc this costs a third of the CPU
+ * of readFileSync (which also fstats and allocates) and far less than fs.promises' thread-pool round trips (measured with
+ * bench/agent.ts, `collect_once_cpu_ms`).
+ */
 function read(path: string): string | undefined {
+  let fd: number;
   try {
-    return readFileSync(path, 'latin1');
+    fd = openSync(path, 'r');
   } catch {
     return undefined;
+  }
+  try {
+    let n = readSync(fd, buf, 0, buf.length, null);
+    if (n < buf.length) return buf.toString('latin1', 0, n);
+    // A large file (/proc/net/tcp on a busy host): keep reading until EOF.
+    const parts: string[] = [];
+    while (n > 0) {
+      parts.push(buf.toString('latin1', 0, n));
+      n = readSync(fd, buf, 0, buf.length, null);
+    }
+    return parts.join('');
+  } catch {
+    return undefined;
+  } finally {
+    closeSync(fd);
   }
 }
 

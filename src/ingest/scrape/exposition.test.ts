@@ -25,9 +25,17 @@ describe('Prometheus text exposition 0.0.4', () => {
     const r = parseExposition(body, 'text');
     expect(r.errors).toEqual([]);
     expect(r.types.get('http_requests_total')).toBe('counter');
-    expect(r.samples[0]).toEqual({ labels: { __name__: 'http_requests_total', method: 'post', code: '200' }, value: 1027, timestamp: 1395066363000 });
+    expect(r.samples[0]).toEqual({
+      labels: { __name__: 'http_requests_total', method: 'post', code: '200' },
+      value: 1027,
+      timestamp: 1395066363000,
+    });
     expect(r.samples[1]?.value).toBe(3);
-    expect(r.samples[2]?.labels).toEqual({ __name__: 'msdos_file_access_time_seconds', path: 'C:\\DIR\\FILE.TXT', error: 'Cannot find file:\n"FILE.TXT"' });
+    expect(r.samples[2]?.labels).toEqual({
+      __name__: 'msdos_file_access_time_seconds',
+      path: 'C:\\DIR\\FILE.TXT',
+      error: 'Cannot find file:\n"FILE.TXT"',
+    });
     expect(r.samples[3]).toEqual({ labels: { __name__: 'metric_without_timestamp_and_labels' }, value: 12.47, timestamp: null });
     expect(r.samples[4]).toMatchObject({ value: Number.POSITIVE_INFINITY, timestamp: -3982045 });
     expect(r.samples[5]?.value).toBeNaN();

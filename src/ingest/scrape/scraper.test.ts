@@ -1,4 +1,4 @@
-import { type Server, createServer } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -39,7 +39,8 @@ function setup(jobList: ScrapeJob[]) {
   return { store, registry, scraper };
 }
 
-const EXPOSITION = '# TYPE node_load1 gauge\nnode_load1 0.5\nnode_cpu_seconds_total{cpu="0",mode="idle",job="inner"} 1234.5\nwith_ts 7 1600000000000\n';
+const EXPOSITION =
+  '# TYPE node_load1 gauge\nnode_load1 0.5\nnode_cpu_seconds_total{cpu="0",mode="idle",job="inner"} 1234.5\nwith_ts 7 1600000000000\n';
 
 describe('Scraper', () => {
   it('writes samples with job, instance and job labels, plus up and scrape_duration_seconds', async () => {
@@ -48,14 +49,22 @@ describe('Scraper', () => {
       auth = req.headers.authorization;
       res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(EXPOSITION);
     });
-    const { store, scraper: s } = setup(jobs({ job: 'node', targets: [addr], labels: { env: 'lab' }, basicAuth: { username: 'u', password: 'p' } }));
+    const { store, scraper: s } = setup(
+      jobs({ job: 'node', targets: [addr], labels: { env: 'lab' }, basicAuth: { username: 'u', password: 'p' } }),
+    );
     const [outcome] = await s.scrapeAll();
     expect(outcome).toMatchObject({ up: true, samples: 3, accepted: 6, error: null });
     expect(auth).toBe(`Basic ${Buffer.from('u:p').toString('base64')}`);
     const base = { job: 'node', instance: addr, env: 'lab' };
     const get = (name: string) => store.select('default', [{ name: '__name__', op: '=', value: name }]);
     expect(get('node_load1')).toEqual([{ labels: { __name__: 'node_load1', ...base }, timestamps: [1_700_000_000_000], values: [0.5] }]);
-    expect(get('node_cpu_seconds_total')[0]?.labels).toEqual({ __name__: 'node_cpu_seconds_total', cpu: '0', mode: 'idle', exported_job: 'inner', ...base });
+    expect(get('node_cpu_seconds_total')[0]?.labels).toEqual({
+      __name__: 'node_cpu_seconds_total',
+      cpu: '0',
+      mode: 'idle',
+      exported_job: 'inner',
+      ...base,
+    });
     expect(get('with_ts')[0]?.timestamps).toEqual([1600000000000]);
     expect(get('up')[0]).toEqual({ labels: { __name__: 'up', ...base }, timestamps: [1_700_000_000_000], values: [1] });
     expect(get('scrape_samples_scraped')[0]?.values).toEqual([3]);
@@ -81,7 +90,11 @@ describe('Scraper', () => {
     const notFound = await target((_req, res) => res.writeHead(404).end());
     const slow = await target((_req, res) => setTimeout(() => res.end('x 1\n'), 2000));
     const { store, scraper: s } = setup(
-      jobs({ job: 'a', targets: [notFound] }, { job: 'b', targets: [slow], interval: '1s', timeout: '200ms' }, { job: 'c', targets: ['127.0.0.1:1'] }),
+      jobs(
+        { job: 'a', targets: [notFound] },
+        { job: 'b', targets: [slow], interval: '1s', timeout: '200ms' },
+        { job: 'c', targets: ['127.0.0.1:1'] },
+      ),
     );
     const outcomes = await s.scrapeAll();
     expect(outcomes.map((o) => o.up)).toEqual([false, false, false]);
@@ -105,7 +118,12 @@ describe('Scraper', () => {
     const store = new MemoryStore();
     const registry = new Registry();
     const pipeline = new IngestPipeline({ storage: store, logger: silentLogger(), registry });
-    scraper = new Scraper({ pipeline, logger: silentLogger(), registry, jobs: jobs({ job: 'j', targets: [addr], interval: '0.2s', timeout: '0.1s' }) });
+    scraper = new Scraper({
+      pipeline,
+      logger: silentLogger(),
+      registry,
+      jobs: jobs({ job: 'j', targets: [addr], interval: '0.2s', timeout: '0.1s' }),
+    });
     scraper.start();
     await new Promise((r) => setTimeout(r, 900));
     await scraper.stop();

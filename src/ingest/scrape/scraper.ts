@@ -1,6 +1,6 @@
 import type { Counter, Registry } from 'prom-client';
 import client from 'prom-client';
-import { type Config, type Labels, type Logger, type SeriesSamples, isVigilError, seriesKey } from '../../core/index.js';
+import { type Config, isVigilError, type Labels, type Logger, type SeriesSamples, seriesKey } from '../../core/index.js';
 import type { IngestPipeline } from '../pipeline.js';
 import { type ExpositionSample, formatFromContentType, parseExposition } from './exposition.js';
 
@@ -90,7 +90,16 @@ export class Scraper {
           url,
           timer: null,
           running: null,
-          status: { job: job.job, instance, url, health: 'unknown', lastScrape: null, lastDurationSeconds: null, lastError: null, lastSamples: 0 },
+          status: {
+            job: job.job,
+            instance,
+            url,
+            health: 'unknown',
+            lastScrape: null,
+            lastDurationSeconds: null,
+            lastError: null,
+            lastSamples: 0,
+          },
         });
       }
     }
@@ -114,9 +123,17 @@ export class Scraper {
       const first = offsetFor(t.url, interval);
       const tick = (due: number) => {
         if (!this.started) return;
-        t.running = this.scrapeTarget(t).finally(() => {
-          t.running = null;
-        });
+        // A scrape still writing when the next is due is not overlapped; that tick is skipped.
+        if (t.running === null) {
+          const p: Promise<void> = this.scrapeTarget(t).then(
+            () => undefined,
+            (e: unknown) => this.opts.logger.error({ err: e, job: t.job.job, instance: t.instance }, 'scrape loop error'),
+          );
+          t.running = p;
+          void p.finally(() => {
+            if (t.running === p) t.running = null;
+          });
+        }
         let next = due + interval;
         const now = Date.now();
         if (next < now) next = now + interval - ((now - due) % interval);

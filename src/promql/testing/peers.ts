@@ -87,8 +87,10 @@ export async function startNodeExporter(): Promise<Peer> {
 
 /** Options of a Prometheus started for a test or benchmark. */
 export interface PrometheusOptions {
-  /** Targets scraped under the job name; Prometheus always scrapes itself as job "prometheus". */
+  /** Targets scraped under the job name. */
   scrape?: { job: string; target: string }[];
+  /** Also scrape Prometheus itself as job "prometheus" (default true). */
+  scrapeSelf?: boolean;
   scrapeIntervalMs?: number;
   /** remote_write destination (Vigil's `/api/v1/write`). */
   remoteWriteUrl?: string;
@@ -103,12 +105,12 @@ export async function startPrometheus(opts: PrometheusOptions = {}): Promise<Pee
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'vigil-prom-'));
   const interval = `${opts.scrapeIntervalMs ?? 1000}ms`;
-  const jobs = [{ job: 'prometheus', target: `127.0.0.1:${port}` }, ...(opts.scrape ?? [])];
+  const jobs = [...(opts.scrapeSelf === false ? [] : [{ job: 'prometheus', target: `127.0.0.1:${port}` }]), ...(opts.scrape ?? [])];
   const lines = [
     'global:',
     `  scrape_interval: ${interval}`,
     `  scrape_timeout: ${interval}`,
-    'scrape_configs:',
+    jobs.length === 0 ? 'scrape_configs: []' : 'scrape_configs:',
     ...jobs.flatMap((j) => [`  - job_name: ${JSON.stringify(j.job)}`, '    static_configs:', `      - targets: [${JSON.stringify(j.target)}]`]),
   ];
   if (opts.remoteWriteUrl !== undefined) {

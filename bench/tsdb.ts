@@ -1,0 +1,399 @@
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import snappy from 'snappy';
+import type { SeriesSamples } from '../src/core/index.js';
+import { EmbeddedStorage } from '../src/tsdb/index.js';
+import type { BenchModule, BenchOptions, BenchResult } from './types.js';
+
+/** One sentence for `vigil bench --help`. */
+export const description =
+  'embedded TSDB: append throughput (samples per CPU-second), bytes per sample after sealing (vs Prometheus on the same data), 1×7d and 1000×24h query latency';
+
+const STEP = 10_000;
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+
+/** Small deterministic PRNG (mulberry32) so every run stores the same data. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Kinds of series in the host mix, with their share per host. */
+type Kind = 'cpu_ratio' | 'memory_bytes' | 'counter_bytes' | 'counter_seconds' | 'constant';
+
+/** The per-host series: 4 CPU ratios (percent, one decimal), 2 memory gauges (bytes), 2 byte counters, 1 seconds counter, 1 constant. */
+const HOST_MIX: { name: string; kind: Kind; extra?: Record<string, string> }[] = [
+  { name: 'node_cpu_usage_ratio', kind: 'cpu_ratio', extra: { mode: 'user' } },
+  { name: 'node_cpu_usage_ratio', kind: 'cpu_ratio', extra: { mode: 'system' } },
+  { name: 'node_cpu_usage_ratio', kind: 'cpu_ratio', extra: { mode: 'iowait' } },
+  { name: 'node_cpu_usage_ratio', kind: 'cpu_ratio', extra: { mode: 'idle' } },
+  { name: 'node_memory_available_bytes', kind: 'memory_bytes' },
+  { name: 'node_memory_cached_bytes', kind: 'memory_bytes' },
+  { name: 'node_network_receive_bytes_total', kind: 'counter_bytes', extra: { device: 'eth0' } },
+  { name: 'node_disk_written_bytes_total', kind: 'counter_bytes', extra: { device: 'sda' } },
+  { name: 'node_cpu_seconds_total', kind: 'counter_seconds', extra: { mode: 'user' } },
+  { name: 'node_memory_total_bytes', kind: 'constant' },
+];
+
+/** Generates `n` samples of one series kind at a 10 s interval: autocorrelated, with occasional jumps, as real hosts behave. */
+function generate(kind: Kind, n: number, seed: number): Float64Array {
+  const r = rng(seed);
+  const out = new Float64Array(n);
+  let level = r() * 60;
+  let v = 0;
+  for (let i = 0; i < n; i++) {
+    switch (kind) {
+      case 'cpu_ratio': {
+        if (r() < 0.01) level = r() * 80;
+        const x = level + (r() - 0.5) * 6;
+        out[i] = Math.round(Math.min(100, Math.max(0, x)) * 10) / 10;
+        break;
+      }
+      case 'memory_bytes': {
+        if (i === 0) v = 4096 * Math.floor(1e6 + r() * 1e6);
+        if (r() < 0.3) v += 4096 * Math.floor((r() - 0.5) * 512);
+        out[i] = v;
+        break;
+      }
+      case 'counter_bytes': {
+        if (i === 0) v = Math.floor(r() * 1e12);
+        v += Math.floor(r() * 2e6 * (0.5 + level / 60));
+        out[i] = v;
+        break;
+      }
+      case 'counter_seconds': {
+        if (i === 0) v = Math.floor(r() * 1e7) / 100;
+        v = Math.round((v + 2 + r() * 6) * 100) / 100;
+        out[i] = v;
+        break;
+      }
+      case 'constant':
+        out[i] = 16_777_216 * 1024;
+        break;
+    }
+  }
+  return out;
+}
+
+interface Dataset {
+  labels: Record<string, string>[];
+  values: Float64Array[];
+  start: number;
+  samples: number;
+}
+
+function hostDataset(series: number, samples: number, end: number): Dataset {
+  const labels: Record<string, string>[] = [];
+  const values: Float64Array[] = [];
+  for (let i = 0; i < series; i++) {
+    const m = HOST_MIX[i % HOST_MIX.length]!;
+    const host = `host-${String(Math.floor(i / HOST_MIX.length)).padStart(4, '0')}`;
+    labels.push({ __name__: m.name, ...m.extra, host, job: 'node' });
+    values.push(generate(m.kind, samples, 1000 + i));
+  }
+  return { labels, values, start: end - (samples - 1) * STEP, samples };
+}
+
+function cpuSeconds(u: NodeJS.CpuUsage): number {
+  return (u.user + u.system) / 1e6;
+}
+
+function dirBytes(dir: string): number {
+  let total = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    total += e.isDirectory() ? dirBytes(p) : statSync(p).size;
+  }
+  return total;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+}
+
+async function timeMs(runs: number, fn: () => Promise<unknown>): Promise<number> {
+  const times: number[] = [];
+  await fn();
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    await fn();
+    times.push(performance.now() - t0);
+  }
+  return Math.round(median(times) * 100) / 100;
+}
+
+/**
+ * Appends a dataset in time blocks of `blockSamples` per series and `seriesPerBatch` series per call.
+ * Only the `append` calls are timed (CPU of the whole process, wall clock too).
+ */
+async function appendDataset(
+  store: EmbeddedStorage,
+  d: Dataset,
+  blockSamples: number,
+  seriesPerBatch: number,
+  limitSamples = Number.POSITIVE_INFINITY,
+): Promise<{ samples: number; cpu: number; wall: number }> {
+  let cpu = 0;
+  let wall = 0;
+  let samples = 0;
+  for (let from = 0; from < d.samples && samples < limitSamples; from += blockSamples) {
+    const to = Math.min(d.samples, from + blockSamples);
+    const ts: number[] = [];
+    for (let i = from; i < to; i++) ts.push(d.start + i * STEP);
+    for (let s0 = 0; s0 < d.labels.length; s0 += seriesPerBatch) {
+      const batch: SeriesSamples[] = [];
+      for (let s = s0; s < Math.min(d.labels.length, s0 + seriesPerBatch); s++) {
+        batch.push({ labels: d.labels[s]!, timestamps: ts, values: Array.from(d.values[s]!.subarray(from, to)) });
+      }
+      const c0 = process.cpuUsage();
+      const w0 = performance.now();
+      const res = await store.append('default', batch);
+      wall += performance.now() - w0;
+      cpu += cpuSeconds(process.cpuUsage(c0));
+      if (res.rejected.length > 0) throw new Error(`bench data rejected: ${JSON.stringify(res.rejected[0])}`);
+      samples += res.accepted;
+    }
+  }
+  return { samples, cpu, wall: wall / 1000 };
+}
+
+function storeBreakdown(dir: string, samples: number): Record<string, number> {
+  const db = new Database(join(dir, 'vigil.db'), { readonly: true });
+  try {
+    const sum = (table: string) => (db.prepare(`SELECT coalesce(sum(length(data)), 0) FROM ${table}`).pluck().get() as number) / samples;
+    const round = (x: number) => Math.round(x * 1000) / 1000;
+    return {
+      raw_chunk_payload_bytes_per_sample: round(sum('chunks')),
+      rollup_1m_payload_bytes_per_sample: round(sum('rollup_1m')),
+      rollup_1h_payload_bytes_per_sample: round(sum('rollup_1h')),
+    };
+  } finally {
+    db.close();
+  }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr !== null ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** Protobuf varint into `out`. */
+function varint(out: number[], v: number): void {
+  while (v >= 0x80) {
+    out.push((v % 128) | 0x80);
+    v = Math.floor(v / 128);
+  }
+  out.push(v);
+}
+
+const utf8 = new TextEncoder();
+const f64 = new Float64Array(1);
+const f64b = new Uint8Array(f64.buffer);
+
+/** Encodes a remote_write WriteRequest (prompb) by hand: timeseries { labels { name value } samples { value timestamp } }. */
+function encodeWriteRequest(d: Dataset, from: number, to: number): Buffer {
+  const out: number[] = [];
+  for (let s = 0; s < d.labels.length; s++) {
+    const ts: number[] = [];
+    const names = Object.keys(d.labels[s]!).sort();
+    for (const n of names) {
+      const nb = utf8.encode(n);
+      const vb = utf8.encode(d.labels[s]![n]!);
+      const label: number[] = [0x0a];
+      varint(label, nb.length);
+      label.push(...nb, 0x12);
+      varint(label, vb.length);
+      label.push(...vb);
+      ts.push(0x0a);
+      varint(ts, label.length);
+      ts.push(...label);
+    }
+    for (let i = from; i < to; i++) {
+      const sample: number[] = [0x09];
+      f64[0] = d.values[s]![i]!;
+      sample.push(...f64b);
+      sample.push(0x10);
+      varint(sample, d.start + i * STEP);
+      ts.push(0x12);
+      varint(ts, sample.length);
+      ts.push(...sample);
+    }
+    out.push(0x0a);
+    varint(out, ts.length);
+    for (const b of ts) out.push(b);
+  }
+  return Buffer.from(out);
+}
+
+interface PromBlocks {
+  bytes: number;
+  samples: number;
+  blocks: number;
+}
+
+function promBlocks(dir: string): PromBlocks {
+  let bytes = 0;
+  let samples = 0;
+  let blocks = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const meta = join(dir, e.name, 'meta.json');
+    if (!e.isDirectory() || !existsSync(meta)) continue;
+    const m = JSON.parse(readFileSync(meta, 'utf8')) as { stats?: { numSamples?: number } };
+    samples += m.stats?.numSamples ?? 0;
+    bytes += dirBytes(join(dir, e.name));
+    blocks++;
+  }
+  return { bytes, samples, blocks };
+}
+
+/** Feeds the dataset to Debian's Prometheus over remote_write and reports bytes/sample of its persisted blocks. */
+async function prometheusBytesPerSample(d: Dataset, log: (l: string) => void): Promise<{ value: number | null; reason?: string; detail?: string }> {
+  const bin = ['/usr/bin/prometheus', '/usr/local/bin/prometheus'].find((p) => existsSync(p));
+  if (bin === undefined) return { value: null, reason: 'prometheus binary not installed (Debian package prometheus)' };
+  const version = execFileSync(bin, ['--version'], { encoding: 'utf8' }).split('\n')[0]!;
+  const dir = mkdtempSync(join(tmpdir(), 'vigil-bench-prom-'));
+  const cfg = join(dir, 'prometheus.yml');
+  writeFileSync(cfg, 'global:\n  scrape_interval: 1h\n');
+  const port = await freePort();
+  const data = join(dir, 'data');
+  let proc: ChildProcess | undefined;
+  try {
+    proc = spawn(
+      bin,
+      [
+        '--web.enable-remote-write-receiver',
+        `--web.listen-address=127.0.0.1:${port}`,
+        `--storage.tsdb.path=${data}`,
+        `--config.file=${cfg}`,
+        '--storage.tsdb.retention.time=10y',
+      ],
+      { stdio: 'ignore' },
+    );
+    const base = `http://127.0.0.1:${port}`;
+    for (let i = 0; ; i++) {
+      try {
+        if ((await fetch(`${base}/-/ready`)).ok) break;
+      } catch {
+        // not listening yet
+      }
+      if (i > 300) return { value: null, reason: 'prometheus did not become ready in 30 s' };
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    log(`prometheus ${version}: remote-writing ${d.labels.length} series × ${d.samples} samples`);
+    const perRequest = 30;
+    for (let from = 0; from < d.samples; from += perRequest) {
+      const body = await snappy.compress(encodeWriteRequest(d, from, Math.min(d.samples, from + perRequest)));
+      const res = await fetch(`${base}/api/v1/write`, {
+        method: 'POST',
+        headers: {
+          'Content-Encoding': 'snappy',
+          'Content-Type': 'application/x-protobuf',
+          'X-Prometheus-Remote-Write-Version': '0.1.0',
+        },
+        body,
+      });
+      if (!res.ok) return { value: null, reason: `prometheus refused a write: ${res.status} ${(await res.text()).slice(0, 200)}` };
+    }
+    // Prometheus cuts 2 h blocks while the head spans more than 3 h; wait until the block set is stable.
+    let last = -1;
+    let stable = 0;
+    for (let i = 0; i < 240 && stable < 5; i++) {
+      await new Promise((r) => setTimeout(r, 1000));
+      const b = promBlocks(data);
+      stable = b.samples === last && b.samples > 0 ? stable + 1 : 0;
+      last = b.samples;
+    }
+    const b = promBlocks(data);
+    if (b.samples === 0) return { value: null, reason: 'prometheus persisted no block within 4 minutes' };
+    return {
+      value: Math.round((b.bytes / b.samples) * 1000) / 1000,
+      detail: `${version}; ${b.blocks} persisted blocks holding ${b.samples} of ${d.labels.length * d.samples} samples (the newest ~3 h stay in its head and WAL and are not counted)`,
+    };
+  } finally {
+    proc?.kill('SIGTERM');
+    await new Promise((r) => setTimeout(r, 500));
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Runs the benchmark; `quick` uses 100 series instead of 1,000. */
+export async function run(opts: BenchOptions): Promise<BenchResult> {
+  const log = opts.log;
+  const seriesCount = opts.quick ? 100 : 1000;
+  const end = Math.floor(Date.now() / HOUR) * HOUR;
+  const samplesPerSeries = DAY / STEP;
+  const work = mkdtempSync(join(tmpdir(), 'vigil-bench-tsdb-'));
+  const result: BenchResult = {};
+  try {
+    log(`generating ${seriesCount} series × ${samplesPerSeries} samples (10 s interval, host mix: CPU ratios, memory bytes, counters, constants)`);
+    const d = hostDataset(seriesCount, samplesPerSeries, end);
+
+    const dirA = join(work, 'fleet');
+    const store = await EmbeddedStorage.open({ dir: dirA, syncIntervalMs: 0 });
+    log('appending in batches of 100 series × 60 samples');
+    const a = await appendDataset(store, d, 60, 100);
+    result.append_samples_per_s = Math.round(a.samples / a.cpu);
+    result.append_samples_per_s_wall = Math.round(a.samples / a.wall);
+    result.append_batch_shape = '100 series × 60 samples per append call; samples per CPU-second of the whole process';
+    await store.sealAll();
+    const stats = await store.stats();
+    result.bytes_per_sample = Math.round((dirBytes(dirA) / a.samples) * 1000) / 1000;
+    result.samples_stored = a.samples;
+    Object.assign(result, storeBreakdown(dirA, a.samples));
+    log(`stored ${a.samples} samples in ${stats.chunks} chunks, ${dirBytes(dirA)} bytes on disk`);
+
+    const q24 = { start: end - DAY + 5 * 60_000, end, step: 5 * 60_000, agg: 'avg' as const };
+    const all = [{ name: 'job', op: '=' as const, value: 'node' }];
+    result.query_1000x24h_ms = await timeMs(5, () => store.selectStep('default', all, q24));
+    result.query_1000x24h_raw_ms = await timeMs(3, () => store.selectStep('default', all, { ...q24, start: q24.start + 1000 }));
+    result.query_1000x24h_shape = `${seriesCount} series, avg over 5 min steps for 24 h (1m rollups); _raw_: same with an unaligned start (every raw chunk decoded)`;
+    await store.close();
+
+    const dirS = join(work, 'scrapes');
+    const s2 = await EmbeddedStorage.open({ dir: dirS, syncIntervalMs: 0 });
+    const one = await appendDataset(s2, d, 1, seriesCount, opts.quick ? 50_000 : 300_000);
+    result.append_samples_per_s_1_per_series = Math.round(one.samples / one.cpu);
+    await s2.close();
+
+    const dirW = join(work, 'week');
+    const week = await EmbeddedStorage.open({ dir: dirW, syncIntervalMs: 0 });
+    const wd = hostDataset(1, (7 * DAY) / STEP, end);
+    await appendDataset(week, wd, 360, 1);
+    await week.sealAll();
+    const sel = [{ name: '__name__', op: '=' as const, value: 'node_cpu_usage_ratio' }];
+    result.query_1x7d_ms = await timeMs(9, () => week.select('default', sel, end - 7 * DAY, end));
+    result.query_1x7d_1m_ms = await timeMs(9, () => week.selectStep('default', sel, { start: end - 7 * DAY, end, step: 60_000, agg: 'avg' }));
+    await week.close();
+
+    const prom = await prometheusBytesPerSample(d, log);
+    result.prometheus_bytes_per_sample = prom.value;
+    if (prom.reason !== undefined) result.prometheus_bytes_per_sample_reason = prom.reason;
+    if (prom.detail !== undefined) result.prometheus_detail = prom.detail;
+    result.data = `${seriesCount} series × 24 h at 10 s (${HOST_MIX.length} per host: 4 CPU ratios with one decimal, 2 memory byte gauges, 3 counters, 1 constant)`;
+    return result;
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+/** Type check that this module satisfies the bench contract. */
+export const _bench: BenchModule = { description, run };

@@ -1,0 +1,83 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Registry } from 'prom-client';
+import { afterEach, describe, expect, it } from 'vitest';
+import { type Anomaly, type SeriesSamples, seriesKey, silentLogger } from '../core/index.js';
+import { DetectionEngine } from './engine.js';
+import type { ScoredBatch } from './protocol.js';
+
+const MIN = 60_000;
+const T0 = Date.UTC(2026, 0, 5);
+const labels = { __name__: 'node_load1', host: 'web-1' };
+
+function batch(from: number, n: number, f: (i: number) => number): SeriesSamples[] {
+  const timestamps: number[] = [];
+  const values: number[] = [];
+  for (let i = from; i < from + n; i++) {
+    timestamps.push(T0 + i * MIN);
+    values.push(f(i));
+  }
+  return [{ labels, timestamps, values }];
+}
+
+const noise = (i: number) => 5 + Math.sin(i * 1.7) * 0.5 + Math.sin(i * 0.37) * 0.3;
+
+describe('DetectionEngine', () => {
+  const dirs: string[] = [];
+  afterEach(() => {
+    for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+  });
+
+  it('scores pushed samples within 100 ms, emits alert-level anomalies, saves and restores models', { timeout: 20_000 }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vigil-detect-'));
+    dirs.push(dir);
+    const engine = new DetectionEngine({ logger: silentLogger(), registry: new Registry(), workers: 2, stateDir: dir });
+    await engine.start();
+    const anomalies: Anomaly[] = [];
+    const scored: ScoredBatch[] = [];
+    engine.onAnomaly((a) => anomalies.push(a));
+    let waiter: (() => void) | undefined;
+    engine.onScores((tenant, s) => {
+      expect(tenant).toBe('default');
+      scored.push(s);
+      waiter?.();
+    });
+    const next = () => new Promise<void>((res) => (waiter = res));
+
+    // Two days of normal data, then one spike, each as a batch.
+    let p = next();
+    engine.push('default', batch(0, 2 * 1440, noise));
+    await p;
+    p = next();
+    const started = performance.now();
+    engine.push('default', batch(2 * 1440, 1, () => 50));
+    await p;
+    expect(performance.now() - started).toBeLessThan(100);
+    const last = scored.at(-1)?.[0];
+    expect(last?.series).toBe(seriesKey(labels));
+    expect(last?.scores[0]).toBeGreaterThan(0.65);
+    expect(last?.learning).toBe(false);
+    expect(anomalies).toHaveLength(1);
+    expect(anomalies[0]?.value).toBe(50);
+    expect(anomalies[0]?.detectors[0]).toMatch(/spike|novel/);
+    expect(anomalies[0]?.reason).toMatch(/above the expected|outside anything seen/);
+
+    const models = await engine.models('default');
+    expect(models).toHaveLength(1);
+    expect(models[0]?.samples).toBe(2 * 1440 + 1);
+    expect(models[0]?.text).toBe('ready');
+    await engine.feedback('default', seriesKey(labels), T0, T0 + MIN, 'expected');
+    expect((await engine.models('default'))[0]?.bandFactor).toBe(1.5);
+    await expect(engine.feedback('default', 'nope{}', 0, 1, 'expected')).rejects.toThrow(/no detection model/);
+    expect(await engine.models('other')).toEqual([]);
+    await engine.stop();
+
+    const again = new DetectionEngine({ logger: silentLogger(), workers: 1, stateDir: dir });
+    await again.start();
+    const restored = await again.models('default');
+    expect(restored[0]?.samples).toBe(2 * 1440 + 1);
+    expect(restored[0]?.bandFactor).toBe(1.5);
+    await again.stop();
+  });
+});
