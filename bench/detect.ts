@@ -1,4 +1,4 @@
-import { SeriesModel, inferKind } from '../src/detect/index.js';
+import { inferKind, SeriesModel } from '../src/detect/index.js';
 import type { BenchOptions, BenchResult } from './types.js';
 
 /** One sentence for `vigil bench --help`. */
@@ -56,7 +56,9 @@ export async function run(opts: BenchOptions): Promise<BenchResult> {
   const samples = opts.quick ? 5_000 : 20_000;
   const stepMs = 15_000;
   const t0 = Date.UTC(2026, 0, 5);
-  opts.log(`detect: ${seriesCount} series × ${samples} samples (step ${stepMs / 1000}s, ${((samples * stepMs) / 86_400_000).toFixed(1)} days)`);
+  opts.log(
+    `detect: ${seriesCount} series × ${samples} samples (step ${stepMs / 1000}s, ${((samples * stepMs) / 86_400_000).toFixed(1)} days)`,
+  );
   const series = Array.from({ length: seriesCount }, (_, k) => makeSeries(k, samples, stepMs));
   const models = series.map((s) => new SeriesModel({ kind: inferKind({ __name__: s.name }) }));
   // Warm-up pass on the first tenth so V8 has optimised the hot path before timing.
@@ -71,7 +73,8 @@ export async function run(opts: BenchOptions): Promise<BenchResult> {
   // Time-major order, as samples arrive in production: every series gets its sample for time i.
   for (let i = warm; i < samples; i++) {
     const t = t0 + i * stepMs;
-    for (let k = 0; k < seriesCount; k++) sink += (models[k] as SeriesModel).update(t, (series[k] as { values: Float64Array }).values[i] as number).score;
+    for (let k = 0; k < seriesCount; k++)
+      sink += (models[k] as SeriesModel).update(t, (series[k] as { values: Float64Array }).values[i] as number).score;
   }
   const ns = Number(process.hrtime.bigint() - start);
   const scored = (samples - warm) * seriesCount;

@@ -13,7 +13,7 @@ import type { BenchOptions, BenchResult } from './types.js';
 
 /** One sentence for `vigil bench --help`. */
 export const description =
-  'PromQL query latency per query class over the HTTP API, Vigil (embedded store) next to Debian\'s Prometheus loaded with the same synthetic host metrics, in the same run';
+  "PromQL query latency per query class over the HTTP API, Vigil (embedded store) next to Debian's Prometheus loaded with the same synthetic host metrics, in the same run";
 
 const STEP_MS = 60_000;
 const MODES = ['idle', 'user', 'system', 'iowait'];
@@ -80,7 +80,11 @@ function generate(hosts: number, start: number, points: number): SeriesSamples[]
       for (let b = 0; b < LE.length; b++) (bucketValues[b] as number[]).push(counts[b] as number);
     }
     LE.forEach((le, b) => {
-      out.push({ labels: { __name__: 'http_request_duration_seconds_bucket', ...base, le }, timestamps: ts, values: bucketValues[b] as number[] });
+      out.push({
+        labels: { __name__: 'http_request_duration_seconds_bucket', ...base, le },
+        timestamps: ts,
+        values: bucketValues[b] as number[],
+      });
     });
   }
   for (const s of out) {

@@ -3,7 +3,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { configSchema, ERROR_CATALOGUE, formatDuration, packageRoot } from '../src/core/index.js';
+import { vigilConfigSchema as configSchema } from '../src/config/index.js';
+import { ERROR_CATALOGUE, formatDuration, packageRoot } from '../src/core/index.js';
 
 interface JsonSchema {
   type?: string | string[];

@@ -15,6 +15,8 @@ export default defineConfig({
     target: 'es2022',
     sourcemap: false,
     chunkSizeWarningLimit: 1200,
+    // The build runs inside `npm run build`; timing hints about plugins are noise there.
+    rolldownOptions: { checks: { bundlerTimings: false } },
   },
   server: {
     // `npx vite web` proxies the API to a running `vigil server` for UI work.

@@ -219,7 +219,12 @@ describe('AlertManager', () => {
     const [a] = m.listAlerts('default', 'firing');
     expect(a?.rule).toBe('disk-full-24h');
     expect(a?.reason).toContain('in 5h 40m (4h – 7h), probability 95%');
-    m.onForecast('default', { ...f, eta: null, probability: 0 });
+    // Hysteresis in time: a forecast that stops crossing resolves the alert only after keepFiringFor (15 m).
+    clock.advance(5 * M);
+    m.onForecast('default', { ...f, t: clock.now(), eta: null, probability: 0 });
+    expect(m.listAlerts('default', 'firing')).toHaveLength(1);
+    clock.advance(10 * M);
+    m.onForecast('default', { ...f, t: clock.now(), eta: null, probability: 0 });
     expect(m.listAlerts('default', 'firing')).toHaveLength(0);
   });
 
@@ -299,6 +304,20 @@ describe('AlertManager', () => {
     await step(m, 5 * M);
     expect(bodies().at(-1)?.kind).toBe('resolved');
     expect(() => m.ack('other-tenant', id, 'eve')).toThrow(/no incident/);
+  });
+
+  it('a person resolving an incident ends its alerts: if the problem persists, a new incident opens', async () => {
+    const m = make({ groupWait: 0 });
+    m.onAnomaly(anomaly('web-1', 'node_load1'));
+    const [first] = m.listIncidents('default');
+    m.resolve('default', first!.id, 'bob');
+    expect(m.listAlerts('default', 'firing')).toHaveLength(0);
+    expect(m.getIncident('default', first!.id).resolvedBy).toBe('bob');
+    clock.advance(M);
+    m.onAnomaly(anomaly('web-1', 'node_load1'));
+    const incs = m.listIncidents('default');
+    expect(incs).toHaveLength(2);
+    expect(incs[0]?.id).not.toBe(first!.id);
   });
 
   it('feedback "expected" calls the detector feedback, shows in history, resolves, and counts as a false positive', async () => {

@@ -161,6 +161,8 @@ export class AlertManager {
   /** Alerts and incidents refreshed without a state change; written at the next evaluation (or stop). */
   private readonly dirtyAlerts = new Set<Alert>();
   private readonly dirtyIncidents = new Set<Incident>();
+  /** Incidents changed by the event being handled (anomaly, forecast), so only they are re-examined for notifications. */
+  private readonly touched = new Set<Incident>();
   private timer: NodeJS.Timeout | null = null;
   private wake: { at: number; timer: NodeJS.Timeout } | null = null;
   private ticking: Promise<void> | null = null;
@@ -553,7 +555,14 @@ export class AlertManager {
       });
       changed = true;
     }
-    if (changed) this.processNotifications(now);
+    if (changed) this.processTouched(now);
+  }
+
+  private processTouched(now: number): void {
+    if (this.touched.size === 0) return;
+    const only = new Set(this.touched);
+    this.touched.clear();
+    this.processNotifications(now, only);
   }
 
   /** Feeds one forecast signal from the forecasting engine. */
@@ -585,15 +594,12 @@ export class AlertManager {
         });
         changed = true;
       } else {
-        const a = this.active.get(this.alertKey(tenant, rule.name, f.series));
-        // A fresh forecast without a crossing ends the alert now; keepFiringFor only covers missing forecasts.
-        if (a !== undefined) {
-          this.resolveAlert(a, now, 'forecast no longer crosses the limit');
-          changed = true;
-        }
+        // Hysteresis in time: the alert resolves once no forecast has crossed for keepFiringFor (see timers()).
+        this.deactivate(tenant, rule, f.series, now);
+        changed = true;
       }
     }
-    if (changed) this.processNotifications(now);
+    if (changed) this.processTouched(now);
   }
 
   /** Notes which tenants send data (threshold and absence rules are evaluated for every known tenant). */
@@ -651,7 +657,7 @@ export class AlertManager {
     if (a.state === 'firing' && a.incidentId !== null) {
       const inc = this.incidents.get(a.incidentId);
       if (inc !== undefined && inc.status === 'open') {
-        addMember(inc, a, now);
+        if (addMember(inc, a, now)) this.touched.add(inc);
         this.dirtyIncidents.add(inc);
       }
     }
@@ -687,6 +693,7 @@ export class AlertManager {
       this.incidents.set(inc.id, inc);
     } else addMember(inc, a, now);
     a.incidentId = inc.id;
+    this.touched.add(inc);
     this.store.transaction(() => {
       this.store.putIncident(inc);
       this.store.putAlert(a, now);
@@ -700,6 +707,7 @@ export class AlertManager {
     a.state = 'resolved';
     a.resolvedAt = now;
     const inc = a.incidentId === null ? undefined : this.incidents.get(a.incidentId);
+    if (inc !== undefined) this.touched.add(inc);
     this.store.transaction(() => {
       this.store.putAlert(a, now);
       if (!fired || inc === undefined) return;
@@ -731,9 +739,11 @@ export class AlertManager {
   }
 
   /** Decides, for every incident and route, whether a notification is due now, and writes due ones to the outbox. */
-  private processNotifications(now: number): void {
+  private processNotifications(now: number, only?: ReadonlySet<Incident>): void {
     let nextDue = Number.POSITIVE_INFINITY;
-    for (const inc of [...this.incidents.values()]) {
+    if (only === undefined) this.touched.clear();
+    for (const inc of only ?? [...this.incidents.values()]) {
+      if (!this.incidents.has(inc.id)) continue;
       const routes = routeIncident(inc, this.routes, this.channelIds(inc.tenant), this.cfg);
       const muted = this.incidentMuted(inc, now);
       let pending = false;
@@ -908,6 +918,10 @@ export class AlertManager {
         this.store.putIncident(inc);
       });
       this.incidents.set(inc.id, inc);
+      // Resolving as a unit ends the member alerts too: if the problem persists, a new incident opens and notifies.
+      const ids = new Set(inc.members.map((m) => m.alertId));
+      for (const a of [...this.active.values()]) if (ids.has(a.id)) this.resolveAlert(a, now, `incident resolved by ${by}`);
+      this.touched.clear();
       this.processNotifications(now);
     }
     return inc;

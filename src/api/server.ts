@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import client from 'prom-client';
 import { type Agent, createAgent } from '../agent/index.js';
+import type { VigilConfig } from '../config/index.js';
 import {
   type Clock,
   type Config,
@@ -15,6 +16,7 @@ import {
   VigilError,
 } from '../core/index.js';
 import { DetectionEngine } from '../detect/index.js';
+import { ForecastEngine, forecastConfigSchema, forecastSeriesProvider, registerForecastRoutes } from '../forecast/index.js';
 import { IngestPipeline, registerVigilJsonRoutes } from '../ingest/index.js';
 import { registerPromApiRoutes } from '../promql/index.js';
 import { openStorage } from '../tsdb/index.js';
@@ -33,7 +35,8 @@ import { scoreSeries } from './score-series.js';
 
 /** Options for a whole Vigil server. */
 export interface ServerOptions {
-  config: Config;
+  /** The core sections are required; a part's section that is absent gets its defaults. */
+  config: Config & Partial<Pick<VigilConfig, 'alerting' | 'forecast'>>;
   logger?: Logger;
   /** Called once with the secrets created on first start (to print them once). */
   onBootstrap?: (b: Bootstrap) => void;
@@ -106,6 +109,20 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     storage.append(tenant, scoreSeries(scored)).catch((e: unknown) => log.warn({ err: e }, 'storing anomaly scores failed'));
   });
 
+  const forecastCfg = config.forecast ?? forecastConfigSchema.parse({});
+  const forecasts = new ForecastEngine({
+    querier: storage,
+    logger: log.child({ part: 'forecast' }),
+    registry,
+    clock,
+    intervalMs: forecastCfg.interval,
+    horizonMs: forecastCfg.horizon,
+    historyMs: forecastCfg.history,
+    maxPoints: forecastCfg.maxPoints,
+    limits: forecastCfg.limits,
+  });
+  if (forecastCfg.enabled) await forecasts.start();
+
   let https: { cert: Buffer; key: Buffer } | undefined;
   if (config.server.tlsCert || config.server.tlsKey) {
     if (!config.server.tlsCert || !config.server.tlsKey)
@@ -123,11 +140,12 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   registerHealthRoutes(app, { registry, ready: () => ready });
   registerAuthRoutes(app, { store: auth, sessionTtlMs: 7 * 86_400_000, secureCookies: https !== undefined });
   registerVigilJsonRoutes(app, { pipeline, bodyLimit: config.server.bodyLimit });
-  registerPromApiRoutes(app, { querier: storage, logger: log.child({ part: 'promql' }) });
+  registerPromApiRoutes(app, { querier: storage, logger: log.child({ part: 'promql' }), extraSeries: [forecastSeriesProvider(forecasts)] });
+  registerForecastRoutes(app, { engine: forecasts });
   registerStreamRoutes(app, { hub, parseSelector });
   registerAnomalyRoutes(app, { log: anomalies });
   registerModelRoutes(app, { detection });
-  registerHostRoutes(app, { querier: storage, clock });
+  registerHostRoutes(app, { querier: storage, clock, models: (tenant) => detection.models(tenant) });
   opts.extraRoutes?.(app);
   const root = packageRoot();
   registerStaticRoutes(app, { webDir: join(root, 'web', 'dist'), agentBundle: join(root, 'dist', 'agent.js') });
@@ -161,6 +179,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       await agent?.stop();
       await app.close();
       await detection.stop();
+      await forecasts.stop();
       await storage.close();
       anomalies.close();
       auth.close();

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import type { ZodType } from 'zod';
 import { type Config, createLogger, type Logger, loadConfig, type OptionBinding, VigilError } from '../core/index.js';
 
 /** Option bindings shared by every command: the config file and log level. */
@@ -15,14 +16,17 @@ export function addCommonOptions(cmd: Command): Command {
 }
 
 /** Loads the config for a command from flags > VIGIL_* env > YAML file > defaults; exits with one clear line on error. */
-export function configFor(flags: Record<string, unknown>, bindings: readonly OptionBinding[]): Config {
+export function configFor(flags: Record<string, unknown>, bindings: readonly OptionBinding[]): Config;
+export function configFor<T>(flags: Record<string, unknown>, bindings: readonly OptionBinding[], schema: ZodType<T>): T;
+export function configFor<T>(flags: Record<string, unknown>, bindings: readonly OptionBinding[], schema?: ZodType<T>): T | Config {
   try {
-    return loadConfig({
+    const sources = {
       file: (flags.config as string | undefined) ?? process.env.VIGIL_CONFIG,
       env: process.env,
       flags,
       bindings: [...COMMON_BINDINGS, ...bindings],
-    });
+    };
+    return schema ? loadConfig(sources, schema) : loadConfig(sources);
   } catch (e) {
     if (e instanceof VigilError && e.code === 'CONFIG_INVALID') {
       process.stderr.write(`vigil: ${e.message}\n`);
@@ -33,7 +37,7 @@ export function configFor(flags: Record<string, unknown>, bindings: readonly Opt
 }
 
 /** The process logger for a command; `toStderr` for commands whose stdout carries data. */
-export function loggerFor(config: Config, toStderr = false): Logger {
+export function loggerFor(config: Pick<Config, 'log'>, toStderr = false): Logger {
   return createLogger({
     level: config.log.level,
     ...(config.log.pretty === undefined ? {} : { pretty: config.log.pretty }),

@@ -103,8 +103,13 @@ export function validateConfig<T>(schema: ZodType<T>, raw: unknown, origins: Rea
   throw new VigilError('CONFIG_INVALID', msg, { context: { key, origin } });
 }
 
-/** Builds the configuration from file < environment < flags < defaults, validated and deeply frozen. */
-export function loadConfig(sources: ConfigSources = {}): Config {
+/**
+ * Builds the configuration from file < environment < flags < defaults, validated against `schema` (the core
+ * sections by default; the server passes the full schema with every part's section) and deeply frozen.
+ */
+export function loadConfig(sources?: ConfigSources): Config;
+export function loadConfig<T>(sources: ConfigSources, schema: ZodType<T>): T;
+export function loadConfig<T>(sources: ConfigSources = {}, schema?: ZodType<T>): T | Config {
   const raw: Record<string, unknown> = sources.file ? readConfigFile(sources.file) : {};
   const origins = new Map<string, string>();
   const env = sources.env ?? {};
@@ -120,5 +125,5 @@ export function loadConfig(sources: ConfigSources = {}): Config {
       origins.set(b.key, `flag --${b.option.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`);
     }
   }
-  return validateConfig(configSchema, raw, origins);
+  return schema ? validateConfig(schema, raw, origins) : validateConfig(configSchema, raw, origins);
 }

@@ -5,9 +5,11 @@ import { Worker, type WorkerOptions } from 'node:worker_threads';
  * or a compiled `.js` file (production); TypeScript sources get the tsx loader.
  */
 export function startWorker(moduleUrl: URL, options: WorkerOptions = {}): Worker {
-  const isTs = moduleUrl.pathname.endsWith('.ts');
-  const execArgv = isTs ? [...(options.execArgv ?? []), '--import', 'tsx'] : options.execArgv;
-  return new Worker(moduleUrl, { ...options, ...(execArgv ? { execArgv } : {}) });
+  if (!moduleUrl.pathname.endsWith('.ts')) return new Worker(moduleUrl, options);
+  // Node 20 does not apply loader hooks from `--import tsx` to a worker's entry module, so a tiny
+  // bootstrap registers tsx inside the worker and then imports the TypeScript module.
+  const boot = `import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(moduleUrl.href)}); });`;
+  return new Worker(boot, { ...options, eval: true });
 }
 
 /** Resolves a sibling module of `base` with the same extension as `base` (.ts in source, .js when built). */

@@ -51,7 +51,10 @@ describe('DetectionEngine', () => {
     await p;
     p = next();
     const started = performance.now();
-    engine.push('default', batch(2 * 1440, 1, () => 50));
+    engine.push(
+      'default',
+      batch(2 * 1440, 1, () => 50),
+    );
     await p;
     expect(performance.now() - started).toBeLessThan(100);
     const last = scored.at(-1)?.[0];

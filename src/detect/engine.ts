@@ -2,7 +2,17 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from '
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import client, { type Registry } from 'prom-client';
-import { type Anomaly, type Clock, type Logger, type SeriesSamples, VigilError, seriesKey, siblingModule, startWorker, systemClock } from '../core/index.js';
+import {
+  type Anomaly,
+  type Clock,
+  type Logger,
+  type SeriesSamples,
+  seriesKey,
+  siblingModule,
+  startWorker,
+  systemClock,
+  VigilError,
+} from '../core/index.js';
 import type { FromWorker, ModelInfo, SavedModel, ScoredBatch, ToWorker, WorkItem } from './protocol.js';
 
 /** Options of the detection engine. */
@@ -63,7 +73,12 @@ export class DetectionEngine {
     if (opts.registry !== undefined) {
       const registers = [opts.registry];
       this.samples = new client.Counter({ name: 'vigil_detect_samples_total', help: 'Samples scored by detection.', registers });
-      this.anomalies = new client.Counter({ name: 'vigil_detect_anomalies_total', help: 'Alert-level anomalies emitted, by severity.', labelNames: ['severity'], registers });
+      this.anomalies = new client.Counter({
+        name: 'vigil_detect_anomalies_total',
+        help: 'Alert-level anomalies emitted, by severity.',
+        labelNames: ['severity'],
+        registers,
+      });
       this.errors = new client.Counter({ name: 'vigil_detect_errors_total', help: 'Errors in detection workers.', registers });
     }
   }
@@ -77,7 +92,9 @@ export class DetectionEngine {
     if (saved.length > 0) {
       const parts: SavedModel[][] = this.workers.map(() => []);
       for (const m of saved) parts[hash(m.series) % this.nWorkers]?.push(m);
-      parts.forEach((models, i) => this.post(i, { type: 'restore', models }));
+      parts.forEach((models, i) => {
+        this.post(i, { type: 'restore', models });
+      });
       this.log.info({ models: saved.length }, 'detection models restored');
     }
     if (this.stateDir !== undefined) {
@@ -177,7 +194,10 @@ export class DetectionEngine {
     // On Node 20 `--import tsx` in a worker's execArgv does not apply to the worker's own entry module,
     // so TypeScript sources (tests, tsx) register tsx first and then import the worker.
     const w = url.pathname.endsWith('.ts')
-      ? new Worker(`import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((m) => { m.register(); return import(${JSON.stringify(url.href)}); });`, { eval: true })
+      ? new Worker(
+          `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((m) => { m.register(); return import(${JSON.stringify(url.href)}); });`,
+          { eval: true },
+        )
       : startWorker(url);
     w.on('message', (m: FromWorker) => this.onMessage(m));
     w.on('error', (e) => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type DetectionResult, SeriesModel, inferKind } from './model.js';
+import { type DetectionResult, inferKind, SeriesModel } from './model.js';
 
 function rng(seed: number): () => number {
   let a = seed >>> 0;

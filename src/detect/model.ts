@@ -354,8 +354,8 @@ export class SeriesModel {
     const b1 = (fl + 1) % DAY_BINS;
     const o0 = s.dayOff[b0] as number;
     const o1 = s.dayOff[b1] as number;
-    const dayOff = o0 === o0 ? (o1 === o1 ? o0 + frac * (o1 - o0) : o0) : o1;
-    const haveDay = dayOff === dayOff;
+    const dayOff = Number.isNaN(o0) ? o1 : Number.isNaN(o1) ? o0 : o0 + frac * (o1 - o0);
+    const haveDay = !Number.isNaN(dayOff);
     const pFlat = s.level;
     const pDay = haveDay ? s.base + dayOff : pFlat;
     const chosen = s.model;
@@ -373,7 +373,7 @@ export class SeriesModel {
     // Tail probabilities of each detector; the two with unknown null distributions are calibrated on the series itself.
     const az = Math.abs(z);
     const sSpike = az;
-    const zc = z > 4 ? 4 : z < -4 ? -4 : z;
+    const zc = z > 4 ? 4 : Math.max(z, -4);
     let cusumPos = s.cusumPos;
     let cusumNeg = s.cusumNeg;
     if (gap) {
@@ -448,24 +448,24 @@ export class SeriesModel {
       s.level += Math.max(cfg.levelAlpha, 1 / (s.n + 1)) * rFlat;
       s.levelMad += (1 / s.n) * (Math.abs(rFlat) - s.levelMad);
     } else {
-      const rFlatC = rFlat > clip ? clip : rFlat < -clip ? -clip : rFlat;
+      const rFlatC = rFlat > clip ? clip : Math.max(rFlat, -clip);
       s.level += cfg.levelAlpha * rFlatC;
       s.levelMad += cfg.scaleAlpha * (Math.min(Math.abs(rFlat), 4 * Math.max(s.levelMad, floor)) - s.levelMad);
     }
     // Holt-Winters-style: a fast deseasonalised level under a slowly learnt daily profile.
     const baseBefore = s.base;
     const rb = v - (haveDay ? dayOff : 0) - s.base;
-    s.base += cfg.levelAlpha * (rb > clip ? clip : rb < -clip ? -clip : rb);
+    s.base += cfg.levelAlpha * (rb > clip ? clip : Math.max(rb, -clip));
     const aBin = Math.min(0.5, (cfg.seasonalAlpha * dt) / BIN_MS);
     const off = v - baseBefore;
-    if (!haveDay || (s.dayOff[bin] as number) !== (s.dayOff[bin] as number)) {
+    if (!haveDay || Number.isNaN(s.dayOff[bin] as number)) {
       s.dayOff[bin] = off;
       s.dayMad[bin] = s.levelMad;
     } else {
       const ro = off - dayOff;
       const lim = 4 * Math.max(s.dayMad[bin] as number, floor);
-      const roc = ro > lim ? lim : ro < -lim ? -lim : ro;
-      if (o0 === o0 && o1 === o1) {
+      const roc = ro > lim ? lim : Math.max(ro, -lim);
+      if (!Number.isNaN(o0) && !Number.isNaN(o1)) {
         s.dayOff[b0] = o0 + aBin * 2 * (1 - frac) * roc;
         s.dayOff[b1] = o1 + aBin * 2 * frac * roc;
       } else s.dayOff[bin] = (s.dayOff[bin] as number) + aBin * roc;
@@ -516,7 +516,7 @@ export class SeriesModel {
     const strong = Math.max(1e-3, pBest * 1e3);
     if (det !== 'novel' && pNovel < strong) detectors.push('novel');
     if (which !== 1 && which !== 4 && Math.min(pCusum, pDrift) < strong) detectors.push(pDrift < pCusum ? 'trend' : 'level_shift');
-    let reason = this.explain(det, v, expected, lo, hi, run, chosen);
+    let reason = this.explain(det, v, expected, lo, hi, run);
     if (det !== 'novel' && pNovel < strong) reason += `, outside anything seen before (${fmt(s.min)}–${fmt(s.max)})`;
     return { score, expected: [lo, hi], severity, reason, detectors, learning };
   }
@@ -535,7 +535,7 @@ export class SeriesModel {
     let tail = 0;
     for (let i = k * HIST_BINS + b; i < (k + 1) * HIST_BINS; i++) tail += h[i] as number;
     const emp = tail / (s.histTotal as number);
-    return emp > pot ? emp : pot;
+    return Math.max(emp, pot);
   }
 
   /** Peaks-over-threshold update: stochastic-approximation quantile and clipped mean excess. */
@@ -580,7 +580,7 @@ export class SeriesModel {
     return z > 0 ? 'spike' : 'dip';
   }
 
-  private explain(det: DetectorName, v: number, expected: number, lo: number, hi: number, run: number, model: number): string {
+  private explain(det: DetectorName, v: number, expected: number, lo: number, hi: number, run: number): string {
     const what = this.s.kind === 'counter' ? 'rate' : 'value';
     const band = `${fmt(lo)}–${fmt(hi)}`;
     switch (det) {

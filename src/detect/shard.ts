@@ -1,5 +1,5 @@
 import type { Anomaly } from '../core/index.js';
-import { SeriesModel, inferKind } from './model.js';
+import { inferKind, SeriesModel } from './model.js';
 import type { ModelInfo, SavedModel, ScoredBatch, WorkItem } from './protocol.js';
 
 interface Entry {
@@ -27,7 +27,15 @@ export class DetectionShard {
         this.models.set(k, e);
       }
       const n = item.timestamps.length;
-      const out = { series: item.series, labels: item.labels, timestamps: item.timestamps, scores: new Array<number>(n), lower: new Array<number>(n), upper: new Array<number>(n), learning: true };
+      const out = {
+        series: item.series,
+        labels: item.labels,
+        timestamps: item.timestamps,
+        scores: new Array<number>(n),
+        lower: new Array<number>(n),
+        upper: new Array<number>(n),
+        learning: true,
+      };
       for (let i = 0; i < n; i++) {
         const t = item.timestamps[i] as number;
         const v = item.values[i] as number;
@@ -37,7 +45,18 @@ export class DetectionShard {
         out.upper[i] = r.expected[1];
         out.learning = r.learning;
         if (r.severity !== 'info') {
-          anomalies.push({ tenant, series: item.series, labels: item.labels, t, value: v, score: r.score, severity: r.severity, expected: r.expected, detectors: r.detectors, reason: r.reason });
+          anomalies.push({
+            tenant,
+            series: item.series,
+            labels: item.labels,
+            t,
+            value: v,
+            score: r.score,
+            severity: r.severity,
+            expected: r.expected,
+            detectors: r.detectors,
+            reason: r.reason,
+          });
         }
       }
       scores.push(out);
@@ -57,7 +76,8 @@ export class DetectionShard {
   list(tenant: string): ModelInfo[] {
     const out: ModelInfo[] = [];
     const prefix = `${tenant}\u0000`;
-    for (const [k, e] of this.models) if (k.startsWith(prefix)) out.push({ series: k.slice(prefix.length), labels: e.labels, ...e.model.describe() });
+    for (const [k, e] of this.models)
+      if (k.startsWith(prefix)) out.push({ series: k.slice(prefix.length), labels: e.labels, ...e.model.describe() });
     return out;
   }
 

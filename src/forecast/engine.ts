@@ -113,6 +113,8 @@ const BUILT_IN: readonly BuiltIn[] = [
 
 const MINUTE = 60_000;
 const DAY = 86_400_000;
+/** Query steps that divide an hour or a day evenly, so daily and weekly cycles fall on whole steps. */
+const STEP_LADDER = [1, 2, 5, 10, 15, 20, 30, 60, 120, 180, 360, 720, 1440].map((m) => m * MINUTE);
 
 interface PendingJob {
   job: ForecastJob;
@@ -274,9 +276,9 @@ export class ForecastEngine {
   private async run(tenant: string): Promise<void> {
     const started = performance.now();
     const now = this.clock.now();
-    const step = Math.max(MINUTE, Math.ceil(this.historyMs / this.maxPoints / MINUTE) * MINUTE);
+    const step = STEP_LADDER.find((s) => this.historyMs / s <= this.maxPoints) ?? Math.ceil(this.historyMs / this.maxPoints / DAY) * DAY;
     const end = Math.floor(now / step) * step;
-    const start = end - Math.floor(this.historyMs / step) * step;
+    const start = end - (Math.min(this.maxPoints, Math.floor(this.historyMs / step)) - 1) * step;
     const jobs = await this.collect(tenant, start, end, step);
     const fresh = new Map<string, ForecastResult>();
     for (let i = 0; i < jobs.length; i += this.batchSize) {

@@ -15,8 +15,8 @@ import { IngestPipeline } from '../ingest/index.js';
 import { registerRemoteWriteRoutes } from '../ingest/remote-write/index.js';
 import { openStorage, type Storage } from '../tsdb/index.js';
 import { registerPromApiRoutes } from './http.js';
-import { MemoryQuerier } from './testing/memory-querier.js';
 import { type ApiData, diffResults } from './testing/compare.js';
+import { MemoryQuerier } from './testing/memory-querier.js';
 import { type Peer, startNodeExporter, startPrometheus } from './testing/peers.js';
 
 function memoryStorage(): Storage {
@@ -96,7 +96,8 @@ describe('PromQL compatibility with Prometheus on live node_exporter data', () =
       const pc = points(p.body);
       const vc = points(v.body);
       if (pc === vc && pc > 0) break;
-      if (Date.now() > deadline) throw new Error(`Vigil never caught up with Prometheus: ${pc} vs ${vc} raw samples; ${JSON.stringify(v.body).slice(0, 300)}`);
+      if (Date.now() > deadline)
+        throw new Error(`Vigil never caught up with Prometheus: ${pc} vs ${vc} raw samples; ${JSON.stringify(v.body).slice(0, 300)}`);
       await new Promise((r) => setTimeout(r, 250));
     }
   }, 90_000);
@@ -152,7 +153,11 @@ describe('PromQL compatibility with Prometheus on live node_exporter data', () =
       { q: 'histogram_quantile(0.9, rate(prometheus_http_request_duration_seconds_bucket[5s]))', range: true },
       { q: 'histogram_quantile(0.5, sum by (le) (rate(prometheus_http_request_duration_seconds_bucket[5s])))', range: true },
       { q: 'histogram_quantile(0.99, prometheus_http_response_size_bytes_bucket)', range: true },
-      { q: 'histogram_quantile(0.75, sum by (le, job) (prometheus_tsdb_compaction_chunk_range_seconds_bucket))', range: true, mayBeEmpty: true },
+      {
+        q: 'histogram_quantile(0.75, sum by (le, job) (prometheus_tsdb_compaction_chunk_range_seconds_bucket))',
+        range: true,
+        mayBeEmpty: true,
+      },
       // aggregations
       { q: `sum(rate(${cpu}[5s]))`, range: true },
       { q: `sum by (mode) (rate(${cpu}[5s]))`, range: true },
@@ -228,7 +233,9 @@ describe('PromQL compatibility with Prometheus on live node_exporter data', () =
       const label = `${path} ${c.q}`;
       if (p.body.status !== 'success') {
         if (v.body.status !== 'error' || v.body.errorType !== p.body.errorType || v.status !== p.status) {
-          failures.push(`${label}: Prometheus failed with ${p.status} ${String(p.body.errorType)} (${String(p.body.error)}); Vigil answered ${v.status} ${JSON.stringify(v.body).slice(0, 300)}`);
+          failures.push(
+            `${label}: Prometheus failed with ${p.status} ${String(p.body.errorType)} (${String(p.body.error)}); Vigil answered ${v.status} ${JSON.stringify(v.body).slice(0, 300)}`,
+          );
         }
         return;
       }
@@ -258,7 +265,9 @@ describe('PromQL compatibility with Prometheus on live node_exporter data', () =
   it('lists series, label names and label values like Prometheus', async () => {
     const start = String((tEnd - 10_000) / 1000);
     const end = String(tEnd / 1000);
-    const series = await Promise.all([prometheus.url, vigilUrl].map((u) => api(u, '/api/v1/series', { 'match[]': 'node_cpu_seconds_total', start, end })));
+    const series = await Promise.all(
+      [prometheus.url, vigilUrl].map((u) => api(u, '/api/v1/series', { 'match[]': 'node_cpu_seconds_total', start, end })),
+    );
     expect(series[1]?.body).toEqual(series[0]?.body);
     const values = await Promise.all([prometheus.url, vigilUrl].map((u) => fetch(`${u}/api/v1/label/mode/values`).then((r) => r.json())));
     expect(values[1]).toEqual(values[0]);

@@ -72,7 +72,10 @@ describe('PromQL engine semantics', () => {
     const { ts, vs } = every10s(31, (i) => i);
     const e = engineWith((q) => q.add(T, { __name__: 'g' }, ts, vs));
     const r = await e.rangeQuery(T, 'g', 1_000, 40_000, 13_000);
-    expect(r).toEqual({ resultType: 'matrix', result: [{ labels: { __name__: 'g' }, timestamps: [1_000, 14_000, 27_000, 40_000], values: [0, 1, 2, 4] }] });
+    expect(r).toEqual({
+      resultType: 'matrix',
+      result: [{ labels: { __name__: 'g' }, timestamps: [1_000, 14_000, 27_000, 40_000], values: [0, 1, 2, 4] }],
+    });
   });
 
   it('aggregates by and without, with topk and quantile', async () => {
@@ -103,8 +106,13 @@ describe('PromQL engine semantics', () => {
       '{disk="sda",host="a",owner="ops"}': 30,
       '{disk="sdb",host="a",owner="ops"}': 50,
     });
-    expect(vector(await e.instantQuery(T, 'used > bool on(host, disk) size / 4', 0))).toEqual({ '{disk="sda",host="a"}': 1, '{disk="sdb",host="a"}': 0 });
-    expect(await failure(e.instantQuery(T, 'used / on(host) size', 0))).toMatch(/^QUERY_FAILED: found duplicate series for the match group \{host="a"\}/);
+    expect(vector(await e.instantQuery(T, 'used > bool on(host, disk) size / 4', 0))).toEqual({
+      '{disk="sda",host="a"}': 1,
+      '{disk="sdb",host="a"}': 0,
+    });
+    expect(await failure(e.instantQuery(T, 'used / on(host) size', 0))).toMatch(
+      /^QUERY_FAILED: found duplicate series for the match group \{host="a"\}/,
+    );
   });
 
   it('computes histogram_quantile from classic buckets', async () => {
@@ -135,7 +143,10 @@ describe('PromQL engine semantics', () => {
 describe('PromQL parsing', () => {
   it('binds offset and @ to the selector next to them', () => {
     expect(parseQuery('a - b offset 1m')).toMatchObject({ type: 'binary', lhs: { offsetMs: 0 }, rhs: { offsetMs: 60_000 } });
-    expect(parseQuery('rate(x[5m] @ 100)')).toMatchObject({ type: 'call', args: [{ type: 'matrix', rangeMs: 300_000, selector: { at: 100_000 } }] });
+    expect(parseQuery('rate(x[5m] @ 100)')).toMatchObject({
+      type: 'call',
+      args: [{ type: 'matrix', rangeMs: 300_000, selector: { at: 100_000 } }],
+    });
     expect(parseQuery('x{a!="b",c=~"d.*",e!~"f"}')).toMatchObject({
       matchers: [
         { name: '__name__', op: '=', value: 'x' },

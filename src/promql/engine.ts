@@ -105,13 +105,21 @@ export class PromQLEngine {
     const expr = parseQuery(query);
     const type = typeOf(expr);
     if (type !== 'scalar' && type !== 'vector') {
-      throw new VigilError('BAD_QUERY', `invalid expression type "${type === 'matrix' ? 'range vector' : 'string'}" for range query, must be Scalar or instant Vector`);
+      throw new VigilError(
+        'BAD_QUERY',
+        `invalid expression type "${type === 'matrix' ? 'range vector' : 'string'}" for range query, must be Scalar or instant Vector`,
+      );
     }
     const times: number[] = [];
     for (let t = start; t <= end; t += step) times.push(t);
     const ctx = this.ctx(tenant, start, end, times);
     const v = await this.eval(expr, ctx, false);
-    const series: StepSeries[] = v.kind === 'scalar' ? [{ labels: {}, values: v.values, present: new Uint8Array(times.length).fill(1) }] : v.kind === 'vector' ? v.series : [];
+    const series: StepSeries[] =
+      v.kind === 'scalar'
+        ? [{ labels: {}, values: v.values, present: new Uint8Array(times.length).fill(1) }]
+        : v.kind === 'vector'
+          ? v.series
+          : [];
     const result: RangeSeries[] = [];
     for (const s of series) {
       const out: RangeSeries = { labels: s.labels, timestamps: [], values: [] };
@@ -196,7 +204,10 @@ export class PromQLEngine {
         if (e.op === '+') return v;
         if (v.kind === 'scalar') return { kind: 'scalar', values: v.values.map((x) => -x) };
         if (v.kind !== 'vector') throw execError('unary minus on a string');
-        return { kind: 'vector', series: this.dedupe(v.series.map((s) => ({ ...s, labels: dropMetricName(s.labels), values: s.values.map((x) => -x) }))) };
+        return {
+          kind: 'vector',
+          series: this.dedupe(v.series.map((s) => ({ ...s, labels: dropMetricName(s.labels), values: s.values.map((x) => -x) }))),
+        };
       }
       case 'binary':
         return this.binary(e.op, e.bool, e.matching, await this.eval(e.lhs, ctx, false), await this.eval(e.rhs, ctx, false), ctx);
@@ -327,7 +338,10 @@ export class PromQLEngine {
     const math = MATH_KERNELS[name];
     if (math !== undefined) {
       const input = await this.vectorArg(args[0] as Expr, ctx);
-      return { kind: 'vector', series: this.dedupe(input.map((s) => ({ labels: dropMetricName(s.labels), values: s.values.map(math), present: s.present }))) };
+      return {
+        kind: 'vector',
+        series: this.dedupe(input.map((s) => ({ labels: dropMetricName(s.labels), values: s.values.map(math), present: s.present }))),
+      };
     }
     switch (name) {
       case 'time':
@@ -450,7 +464,8 @@ export class PromQLEngine {
       const s = newSeries(g.labels, n);
       for (let i = 0; i < n; i++) {
         const buckets: Bucket[] = [];
-        for (const m of g.members) if (m.series.present[i] === 1) buckets.push({ upperBound: m.upper, count: m.series.values[i] as number });
+        for (const m of g.members)
+          if (m.series.present[i] === 1) buckets.push({ upperBound: m.upper, count: m.series.values[i] as number });
         if (buckets.length === 0) continue;
         s.values[i] = bucketQuantile(q[i] as number, buckets);
         s.present[i] = 1;
@@ -460,7 +475,14 @@ export class PromQLEngine {
     return out;
   }
 
-  private async aggregate(op: AggregateOp, grouping: string[], without: boolean, paramExpr: Expr | undefined, expr: Expr, ctx: Ctx): Promise<Value> {
+  private async aggregate(
+    op: AggregateOp,
+    grouping: string[],
+    without: boolean,
+    paramExpr: Expr | undefined,
+    expr: Expr,
+    ctx: Ctx,
+  ): Promise<Value> {
     const n = ctx.times.length;
     const param = paramExpr === undefined ? undefined : await this.scalarArg(paramExpr, ctx);
     const input = await this.vectorArg(expr, ctx);
@@ -633,7 +655,14 @@ export class PromQLEngine {
     return { kind: 'vector', series: this.dedupe(out) };
   }
 
-  private vectorBinary(op: BinaryOp, bool: boolean, matching: VectorMatching, lhsIn: StepSeries[], rhsIn: StepSeries[], n: number): StepSeries[] {
+  private vectorBinary(
+    op: BinaryOp,
+    bool: boolean,
+    matching: VectorMatching,
+    lhsIn: StepSeries[],
+    rhsIn: StepSeries[],
+    n: number,
+  ): StepSeries[] {
     const sig = (l: Labels): string => {
       const picked: Labels = {};
       if (matching.on) {
@@ -697,7 +726,8 @@ export class PromQLEngine {
         }
         const seen = matched.get(key);
         if (matching.card === 'one-to-one') {
-          if (seen !== undefined) throw execError('multiple matches for labels: many-to-one matching must be explicit (group_left/group_right)');
+          if (seen !== undefined)
+            throw execError('multiple matches for labels: many-to-one matching must be explicit (group_left/group_right)');
           matched.set(key, null);
         } else {
           let set = seen;
@@ -720,7 +750,14 @@ export class PromQLEngine {
     return [...outByKey.values()];
   }
 
-  private setOp(op: 'and' | 'or' | 'unless', lhs: StepSeries[], rhs: StepSeries[], lsig: string[], rsig: string[], n: number): StepSeries[] {
+  private setOp(
+    op: 'and' | 'or' | 'unless',
+    lhs: StepSeries[],
+    rhs: StepSeries[],
+    lsig: string[],
+    rsig: string[],
+    n: number,
+  ): StepSeries[] {
     const out: StepSeries[] = [];
     const sigsAt = (side: StepSeries[], sigs: string[], i: number): Set<string> => {
       const set = new Set<string>();

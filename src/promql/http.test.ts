@@ -10,10 +10,30 @@ const T0 = 1_700_000_000_000;
 function build(): FastifyInstance {
   const q = new MemoryQuerier();
   const ts = Array.from({ length: 61 }, (_, i) => T0 + i * 15_000);
-  q.add('acme', { __name__: 'up', job: 'node', instance: 'a' }, ts, ts.map(() => 1));
-  q.add('acme', { __name__: 'up', job: 'node', instance: 'b' }, ts, ts.map((_, i) => (i < 30 ? 1 : 0)));
-  q.add('acme', { __name__: 'requests_total', instance: 'a' }, ts, ts.map((_, i) => i * 30));
-  q.add('other', { __name__: 'up', job: 'secret', instance: 'x' }, ts, ts.map(() => 1));
+  q.add(
+    'acme',
+    { __name__: 'up', job: 'node', instance: 'a' },
+    ts,
+    ts.map(() => 1),
+  );
+  q.add(
+    'acme',
+    { __name__: 'up', job: 'node', instance: 'b' },
+    ts,
+    ts.map((_, i) => (i < 30 ? 1 : 0)),
+  );
+  q.add(
+    'acme',
+    { __name__: 'requests_total', instance: 'a' },
+    ts,
+    ts.map((_, i) => i * 30),
+  );
+  q.add(
+    'other',
+    { __name__: 'up', job: 'secret', instance: 'x' },
+    ts,
+    ts.map(() => 1),
+  );
   const anomaly: VirtualSeriesProvider = {
     metricNames: ['vigil_anomaly_score'],
     async series(tenant) {
@@ -49,7 +69,9 @@ describe('Prometheus HTTP API routes', () => {
     const body = res.json();
     expect(body.status).toBe('success');
     expect(body.data.resultType).toBe('vector');
-    const byInstance = Object.fromEntries(body.data.result.map((r: { metric: { instance: string }; value: [number, string] }) => [r.metric.instance, r.value]));
+    const byInstance = Object.fromEntries(
+      body.data.result.map((r: { metric: { instance: string }; value: [number, string] }) => [r.metric.instance, r.value]),
+    );
     expect(byInstance).toEqual({ a: [(T0 + 600_000) / 1000, '1'], b: [(T0 + 600_000) / 1000, '0'] });
   });
 
@@ -97,7 +119,9 @@ describe('Prometheus HTTP API routes', () => {
 
   it('serves virtual series next to stored ones', async () => {
     const res = await app.inject({ url: `/api/v1/query?query=vigil_anomaly_score&time=${(T0 + 60_000) / 1000}` });
-    expect(res.json().data.result).toEqual([{ metric: { __name__: 'vigil_anomaly_score', instance: 'a' }, value: [(T0 + 60_000) / 1000, '0.25'] }]);
+    expect(res.json().data.result).toEqual([
+      { metric: { __name__: 'vigil_anomaly_score', instance: 'a' }, value: [(T0 + 60_000) / 1000, '0.25'] },
+    ]);
     const names = await app.inject({ url: '/api/v1/label/__name__/values' });
     expect(names.json().data).toEqual(['requests_total', 'up', 'vigil_anomaly_score']);
     const other = await app.inject({ url: '/api/v1/label/__name__/values', headers: { 'x-tenant': 'other' } });
@@ -105,7 +129,12 @@ describe('Prometheus HTTP API routes', () => {
   });
 
   it('lists series and label names', async () => {
-    const res = await app.inject({ method: 'POST', url: '/api/v1/series', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: 'match[]=up&match[]=requests_total' });
+    const res = await app.inject({
+      method: 'POST',
+      url: '/api/v1/series',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      payload: 'match[]=up&match[]=requests_total',
+    });
     expect(res.json().data).toEqual([
       { __name__: 'requests_total', instance: 'a' },
       { __name__: 'up', instance: 'a', job: 'node' },
@@ -136,7 +165,9 @@ describe('Prometheus HTTP API routes', () => {
     const badTime = await app.inject({ url: '/api/v1/query?query=up&time=yesterday' });
     expect(badTime.json().error).toBe('invalid parameter "time": cannot parse "yesterday" to a valid timestamp');
     const matrix = await app.inject({ url: `/api/v1/query_range?query=${encodeURIComponent('up[5m]')}&start=1&end=5&step=1` });
-    expect(matrix.json().error).toBe('invalid parameter "query": invalid expression type "range vector" for range query, must be Scalar or instant Vector');
+    expect(matrix.json().error).toBe(
+      'invalid parameter "query": invalid expression type "range vector" for range query, must be Scalar or instant Vector',
+    );
     const exec = await app.inject({ url: `/api/v1/query?query=${encodeURIComponent('up + on() up')}&time=${T0 / 1000 + 60}` });
     expect(exec.statusCode).toBe(422);
     expect(exec.json().errorType).toBe('execution');

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { type LabelMatcher, type Labels, type Logger, seriesKey, VigilError } from '../core/index.js';
 import type { Querier } from '../tsdb/index.js';
 import { PromQLEngine, type QueryResult } from './engine.js';
-import { parsePromDuration, parseGoFloat, parseQuery } from './parse.js';
+import { parseGoFloat, parsePromDuration, parseQuery } from './parse.js';
 import { compareLabels, formatTimestamp, formatValue, sortLabels } from './values.js';
 import { type VirtualSeriesProvider, withVirtualSeries } from './virtual-series.js';
 
@@ -131,18 +131,25 @@ export function resultToJson(r: QueryResult): { resultType: string; result: unkn
     case 'string':
       return { resultType: 'string', result: [formatTimestamp(r.t), r.value] };
     case 'vector':
-      return { resultType: 'vector', result: r.result.map((s) => ({ metric: sortLabels(s.labels), value: [formatTimestamp(s.t), formatValue(s.v)] })) };
+      return {
+        resultType: 'vector',
+        result: r.result.map((s) => ({ metric: sortLabels(s.labels), value: [formatTimestamp(s.t), formatValue(s.v)] })),
+      };
     case 'matrix':
       return {
         resultType: 'matrix',
-        result: r.result.map((s) => ({ metric: sortLabels(s.labels), values: s.timestamps.map((t, i) => [formatTimestamp(t), formatValue(s.values[i] as number)]) })),
+        result: r.result.map((s) => ({
+          metric: sortLabels(s.labels),
+          values: s.timestamps.map((t, i) => [formatTimestamp(t), formatValue(s.values[i] as number)]),
+        })),
       };
   }
 }
 
 function tenantOf(req: FastifyRequest): string {
   const tenant = req.tenant;
-  if (typeof tenant !== 'string' || tenant === '') throw new ApiError('internal', 'request has no tenant; the authentication hook did not run', 500);
+  if (typeof tenant !== 'string' || tenant === '')
+    throw new ApiError('internal', 'request has no tenant; the authentication hook did not run', 500);
   return tenant;
 }
 
@@ -156,7 +163,8 @@ function matchersParam(p: Params, required: boolean): LabelMatcher[][] {
     } catch (err) {
       throw invalidParam('match[]', (err as Error).message);
     }
-    if (e.type !== 'vector' || e.offsetMs !== 0 || e.at !== undefined) throw invalidParam('match[]', `1:1: parse error: expected a series selector, got "${text}"`);
+    if (e.type !== 'vector' || e.offsetMs !== 0 || e.at !== undefined)
+      throw invalidParam('match[]', `1:1: parse error: expected a series selector, got "${text}"`);
     return e.matchers;
   });
 }

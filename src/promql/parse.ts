@@ -343,7 +343,8 @@ class Builder {
           const a = this.duration(cs[0] as SyntaxNode) / 1000;
           const b = this.duration(cs[2] as SyntaxNode) / 1000;
           const op = (cs[1] as SyntaxNode).name;
-          const r = op === 'Add' ? a + b : op === 'Sub' ? a - b : op === 'Mul' ? a * b : op === 'Div' ? a / b : op === 'Mod' ? a % b : a ** b;
+          const r =
+            op === 'Add' ? a + b : op === 'Sub' ? a - b : op === 'Mul' ? a * b : op === 'Div' ? a / b : op === 'Mod' ? a % b : a ** b;
           return Math.round(r * 1000);
         }
         return this.unsupported(n, 'this duration expression');
@@ -440,7 +441,8 @@ class Builder {
     if (bool && !isComparison(op)) this.fail(n, 'bool modifier can only be used on comparison operators');
     if (isComparison(op) && !bool && lt === 'scalar' && rt === 'scalar') this.fail(n, 'comparisons between scalars must use BOOL modifier');
     if (isSetOp(op) && (lt === 'scalar' || rt === 'scalar')) this.fail(n, `set operator "${op}" not allowed in binary scalar expression`);
-    if (matching !== undefined && (lt !== 'vector' || rt !== 'vector')) this.fail(n, 'vector matching only allowed between instant vectors');
+    if (matching !== undefined && (lt !== 'vector' || rt !== 'vector'))
+      this.fail(n, 'vector matching only allowed between instant vectors');
     if (lt === 'vector' && rt === 'vector') {
       matching ??= { card: 'one-to-one', on: false, labels: [], include: [] };
       if (isSetOp(op)) {
@@ -500,7 +502,8 @@ class Builder {
     const args = this.children(body).map((a) => this.expr(a));
     const needsParam = op === 'topk' || op === 'bottomk' || op === 'quantile';
     const want = needsParam ? 2 : 1;
-    if (args.length !== want) this.fail(n, `wrong number of arguments for aggregate expression provided, expected ${want}, got ${args.length}`);
+    if (args.length !== want)
+      this.fail(n, `wrong number of arguments for aggregate expression provided, expected ${want}, got ${args.length}`);
     const expr = args[args.length - 1] as Expr;
     const param = needsParam ? args[0] : undefined;
     const et = typeOf(expr);

@@ -18,7 +18,7 @@ const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
  * marker is stored in a plain number array (0x7ff8000000000002), so both forms count; payload 2 is what matters.
  */
 export function isStaleNaN(v: number): boolean {
-  if (v === v) return false;
+  if (!Number.isNaN(v)) return false;
   f64[0] = v;
   const hi = (LITTLE_ENDIAN ? u32[1] : u32[0]) as number;
   const lo = LITTLE_ENDIAN ? u32[0] : u32[1];
@@ -39,7 +39,8 @@ export function formatValue(v: number): string {
   const digits = mant.replace('-', '').replace('.', '');
   let out: string;
   if (exp >= 0) {
-    out = digits.length - 1 <= exp ? digits + '0'.repeat(exp - (digits.length - 1)) : `${digits.slice(0, exp + 1)}.${digits.slice(exp + 1)}`;
+    out =
+      digits.length - 1 <= exp ? digits + '0'.repeat(exp - (digits.length - 1)) : `${digits.slice(0, exp + 1)}.${digits.slice(exp + 1)}`;
   } else {
     out = `0.${'0'.repeat(-exp - 1)}${digits}`;
   }

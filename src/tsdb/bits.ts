@@ -5,8 +5,11 @@ const TWO32 = 4294967296;
 /** Appends bits MSB-first into a growable byte buffer; reused across encodes to avoid allocation. */
 export class BitWriter {
   buf: Uint8Array;
-  /** Position in bits. */
-  pos = 0;
+  /** Whole bytes written. */
+  private bytes = 0;
+  /** Pending bits (fewer than 8 after each call), right-aligned. */
+  private acc = 0;
+  private nacc = 0;
 
   constructor(initialBytes = 4096) {
     this.buf = new Uint8Array(initialBytes);
@@ -14,40 +17,47 @@ export class BitWriter {
 
   /** Starts a new stream, keeping the buffer. */
   reset(): void {
-    this.buf.fill(0, 0, (this.pos + 7) >>> 3);
-    this.pos = 0;
+    this.bytes = 0;
+    this.acc = 0;
+    this.nacc = 0;
   }
 
-  private ensure(bits: number): void {
-    const need = ((this.pos + bits + 7) >>> 3) + 1;
-    if (need <= this.buf.length) return;
-    const next = new Uint8Array(Math.max(need, this.buf.length * 2));
+  private grow(): void {
+    const next = new Uint8Array(this.buf.length * 2);
     next.set(this.buf);
     this.buf = next;
   }
 
   /** Writes the low `n` bits (n ≤ 32) of the unsigned integer `v`. */
   writeBits(v: number, n: number): void {
-    if (n === 0) return;
-    this.ensure(n);
-    const buf = this.buf;
-    let pos = this.pos;
-    while (n > 0) {
-      const free = 8 - (pos & 7);
-      const take = Math.min(n, free);
-      const part = (v >>> (n - take)) & ((1 << take) - 1);
-      buf[pos >>> 3]! |= part << (free - take);
-      pos += take;
-      n -= take;
+    if (n > 24) {
+      this.writeBits(Math.floor(v / 65536) & ((1 << (n - 16)) - 1), n - 16);
+      this.writeBits(v & 0xffff, 16);
+      return;
     }
-    this.pos = pos;
+    if (this.bytes + 5 > this.buf.length) this.grow();
+    // acc has < 8 bits, n ≤ 24: the sum fits in 32 bits.
+    let acc = ((this.acc << n) | (v & ((1 << n) - 1))) >>> 0;
+    let nacc = this.nacc + n;
+    const buf = this.buf;
+    while (nacc >= 8) {
+      nacc -= 8;
+      buf[this.bytes++] = (acc >>> nacc) & 0xff;
+    }
+    acc &= (1 << nacc) - 1;
+    this.acc = acc;
+    this.nacc = nacc;
   }
 
   /** Writes one bit. */
   writeBit(b: number): void {
-    this.ensure(1);
-    if (b !== 0) this.buf[this.pos >>> 3]! |= 0x80 >>> (this.pos & 7);
-    this.pos++;
+    this.acc = (this.acc << 1) | (b & 1);
+    if (++this.nacc === 8) {
+      if (this.bytes + 5 > this.buf.length) this.grow();
+      this.buf[this.bytes++] = this.acc;
+      this.acc = 0;
+      this.nacc = 0;
+    }
   }
 
   /** Writes a non-negative integer < 2^53 in `n` bits (n ≤ 53). */
@@ -66,18 +76,19 @@ export class BitWriter {
     for (;;) {
       const low = v % 128;
       v = (v - low) / 128;
-      this.writeBits(low, 7);
-      if (v === 0) {
-        this.writeBit(0);
-        return;
-      }
-      this.writeBit(1);
+      this.writeBits(v === 0 ? low << 1 : (low << 1) | 1, 8);
+      if (v === 0) return;
     }
   }
 
-  /** Number of bytes holding the bits written so far. */
+  /** Pads the pending bits with zeros to a whole byte. */
+  pad(): void {
+    if (this.nacc > 0) this.writeBits(0, 8 - this.nacc);
+  }
+
+  /** Number of bytes holding the bits written so far (call `pad` first for the last partial byte). */
   get byteLength(): number {
-    return (this.pos + 7) >>> 3;
+    return this.bytes;
   }
 }
 
@@ -87,40 +98,49 @@ function corrupt(why: string): VigilError {
 
 /** Reads bits MSB-first from a byte range; reading past the end throws STORAGE_CORRUPT. */
 export class BitReader {
-  private buf: Uint8Array;
+  private readonly buf: Uint8Array;
   private pos: number;
-  private end: number;
+  private readonly endByte: number;
+  /** Buffered bits (right-aligned, at most 32). */
+  private acc = 0;
+  private nacc = 0;
 
   constructor(buf: Uint8Array, startByte: number, endByte: number) {
     this.buf = buf;
-    this.pos = startByte * 8;
-    this.end = endByte * 8;
+    this.pos = startByte;
+    this.endByte = endByte;
   }
 
   /** Reads `n` bits (n ≤ 32) as an unsigned integer. */
   readBits(n: number): number {
-    if (this.pos + n > this.end) throw corrupt('truncated bit stream');
-    const buf = this.buf;
-    let pos = this.pos;
-    let out = 0;
-    while (n > 0) {
-      const avail = 8 - (pos & 7);
-      const take = Math.min(n, avail);
-      const byte = buf[pos >>> 3]!;
-      const part = (byte >>> (avail - take)) & ((1 << take) - 1);
-      out = out * (1 << take) + part;
-      pos += take;
-      n -= take;
+    if (n > 24) {
+      const hi = this.readBits(n - 16);
+      return hi * 65536 + this.readBits(16);
     }
-    this.pos = pos;
+    let nacc = this.nacc;
+    let acc = this.acc;
+    while (nacc < n) {
+      if (this.pos >= this.endByte) throw corrupt('truncated bit stream');
+      acc = ((acc << 8) | this.buf[this.pos++]!) >>> 0;
+      nacc += 8;
+    }
+    nacc -= n;
+    const out = (acc >>> nacc) & ((1 << n) - 1);
+    this.acc = acc & ((1 << nacc) - 1);
+    this.nacc = nacc;
     return out;
   }
 
   /** Reads one bit. */
   readBit(): number {
-    if (this.pos >= this.end) throw corrupt('truncated bit stream');
-    const b = (this.buf[this.pos >>> 3]! >>> (7 - (this.pos & 7))) & 1;
-    this.pos++;
+    if (this.nacc === 0) {
+      if (this.pos >= this.endByte) throw corrupt('truncated bit stream');
+      this.acc = this.buf[this.pos++]!;
+      this.nacc = 8;
+    }
+    this.nacc--;
+    const b = (this.acc >>> this.nacc) & 1;
+    this.acc &= (1 << this.nacc) - 1;
     return b;
   }
 
@@ -143,9 +163,10 @@ export class BitReader {
     let out = 0;
     let mul = 1;
     for (let i = 0; i < 8; i++) {
-      out += this.readBits(7) * mul;
+      const b = this.readBits(8);
+      out += (b >>> 1) * mul;
       mul *= 128;
-      if (this.readBit() === 0) {
+      if ((b & 1) === 0) {
         if (out > 2 ** 53) throw corrupt('varint out of range');
         return out;
       }
@@ -155,6 +176,6 @@ export class BitReader {
 
   /** Bits left before the end. */
   get remaining(): number {
-    return this.end - this.pos;
+    return (this.endByte - this.pos) * 8 + this.nacc;
   }
 }

@@ -431,6 +431,7 @@ export function beginBlob(count: number): BitWriter {
 
 /** Pads the writer to a byte boundary, appends the CRC-32 and returns a copy of the bytes. */
 export function finishBlob(w: BitWriter): Buffer {
+  w.pad();
   const len = w.byteLength;
   const out = Buffer.allocUnsafe(len + 4);
   out.set(w.buf.subarray(0, len));

@@ -154,7 +154,8 @@ export function App() {
       <main id="main" tabIndex={-1}>
         <Suspense fallback={<p className="empty">Loading…</p>}>{route(path, me)}</Suspense>
       </main>
-      <details id="shortcuts" className="shortcuts">
+      <footer>
+        <details id="shortcuts" className="shortcuts">
         <summary>Keyboard shortcuts</summary>
         <ul>
           {NAV.map((n) => (
@@ -171,8 +172,9 @@ export function App() {
           <li>
             <kbd>?</kbd> this list
           </li>
-        </ul>
-      </details>
+          </ul>
+        </details>
+      </footer>
     </div>
   );
 }

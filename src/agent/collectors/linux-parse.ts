@@ -280,3 +280,33 @@ export function parseCpuModel(text: string): string | undefined {
   const m = /^(?:model name|Model|cpu model|Processor)\s*:\s*(.+)$/m.exec(text);
   return m ? (m[1] as string).trim() : undefined;
 }
+
+/** Parses /proc/net/snmp (header line, value line per protocol) into `Proto_Field` → value, as node_exporter's netstat names them. */
+export function parseSnmp(text: string): Map<string, number> {
+  const out = new Map<string, number>();
+  const lines = text.split('\n');
+  for (let i = 0; i + 1 < lines.length; i += 2) {
+    const head = (lines[i] as string).trim().split(/\s+/);
+    const vals = (lines[i + 1] as string).trim().split(/\s+/);
+    const proto = head[0]?.replace(/:$/, '');
+    if (!proto || vals[0] !== head[0]) continue;
+    for (let j = 1; j < head.length; j++) out.set(`${proto}_${head[j]}`, Number(vals[j]));
+  }
+  return out;
+}
+
+/** Parses /proc/net/sockstat into `PROTO_field` → value (`TCP_tw`, `sockets_used`). */
+export function parseSockstat(text: string): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    const colon = line.indexOf(':');
+    if (colon < 0) continue;
+    const proto = line.slice(0, colon);
+    const f = line
+      .slice(colon + 1)
+      .trim()
+      .split(/\s+/);
+    for (let j = 0; j + 1 < f.length; j += 2) out.set(`${proto}_${f[j]}`, Number(f[j + 1]));
+  }
+  return out;
+}

@@ -10,6 +10,8 @@ import {
   parseNetDev,
   parsePidStat,
   parseProcStat,
+  parseSnmp,
+  parseSockstat,
   parseVmstat,
   TCP_STATES,
   USER_HZ,
@@ -24,6 +26,10 @@ export interface LinuxCollectorOptions {
   topN?: number;
   /** How long one statfs may take before the mount is skipped (hung NFS), ms. Default 2000. */
   statfsTimeoutMs?: number;
+  /** How often the per-state TCP connection counts are taken, ms. Default 30 s. */
+  tcpStatesEveryMs?: number;
+  /** How often the process table is scanned (state counts, threads, top processes), ms. Default 15 s. */
+  processesEveryMs?: number;
 }
 
 const buf = Buffer.allocUnsafe(64 * 1024);
@@ -236,10 +242,36 @@ function netdevCollector(proc: string): Collector {
   };
 }
 
-function tcpCollector(proc: string): Collector {
+const NETSTAT_FIELDS = [
+  'Tcp_CurrEstab',
+  'Tcp_ActiveOpens',
+  'Tcp_PassiveOpens',
+  'Tcp_AttemptFails',
+  'Tcp_EstabResets',
+  'Tcp_RetransSegs',
+  'Tcp_InErrs',
+];
+const SOCKSTAT_FIELDS = ['sockets_used', 'TCP_inuse', 'TCP_orphan', 'TCP_tw', 'TCP_alloc'];
+
+function tcpCollector(proc: string, statesEveryMs: number): Collector {
+  let statesAt = Number.NEGATIVE_INFINITY;
   return {
     name: 'tcpstat',
-    async collect(sink) {
+    async collect(sink, now) {
+      const snmp = parseSnmp(read(`${proc}/net/snmp`) ?? '');
+      for (const f of NETSTAT_FIELDS) {
+        const v = snmp.get(f);
+        if (v !== undefined) sink.add(`node_netstat_${f}`, undefined, v);
+      }
+      const sock = parseSockstat(read(`${proc}/net/sockstat`) ?? '');
+      for (const f of SOCKSTAT_FIELDS) {
+        const v = sock.get(f);
+        if (v !== undefined) sink.add(`node_sockstat_${f}`, undefined, v);
+      }
+      // Listing every socket costs the kernel milliseconds even on a quiet host (it walks the whole hash table), so the
+      // per-state breakdown runs less often than the counters above.
+      if (now - statesAt < statesEveryMs) return;
+      statesAt = now;
       const counts = new Map<string, number>();
       let any = false;
       for (const f of ['tcp', 'tcp6']) {
@@ -254,13 +286,15 @@ function tcpCollector(proc: string): Collector {
   };
 }
 
-function processCollector(proc: string, topN: number): Collector {
+function processCollector(proc: string, topN: number, everyMs: number): Collector {
   const pageSize = detectPageSize(proc);
   let last = new Map<number, number>();
   let lastAt = 0;
   return {
     name: 'processes',
     async collect(sink, now) {
+      // Reading every /proc/<pid>/stat is the agent's most expensive step (tens of µs of kernel time per process).
+      if (lastAt > 0 && now - lastAt < everyMs) return;
       const pids = readdirSync(proc).filter((d) => d.charCodeAt(0) >= 48 && d.charCodeAt(0) <= 57);
       const states = new Map<string, number>([
         ['R', 0],
@@ -306,7 +340,7 @@ export function linuxCollectors(opts: LinuxCollectorOptions = {}): Collector[] {
     filesystemCollector(proc, opts.statfsTimeoutMs ?? 2000),
     diskCollector(proc),
     netdevCollector(proc),
-    tcpCollector(proc),
-    processCollector(proc, opts.topN ?? 5),
+    tcpCollector(proc, opts.tcpStatesEveryMs ?? 30_000),
+    processCollector(proc, opts.topN ?? 5, opts.processesEveryMs ?? 15_000),
   ];
 }

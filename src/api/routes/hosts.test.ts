@@ -162,6 +162,18 @@ describe('fleet summary (GET /api/v1/hosts)', () => {
     expect(hosts.filter((h) => h.status === 'up').map((h) => h.host)).toEqual(['web-1']);
   });
 
+  it('reports a live host as learning while every model of it still learns', async () => {
+    const models = [
+      { labels: { host: 'web-1', __name__: 'node_load1' }, learning: true },
+      { labels: { host: 'web-1', __name__: 'node_memory_MemAvailable_bytes' }, learning: true },
+      { labels: { host: 'db-1', __name__: 'node_load1' }, learning: true },
+      { labels: { host: 'db-1', __name__: 'node_memory_MemAvailable_bytes' }, learning: false },
+      { labels: { host: 'old-1', __name__: 'node_load1' }, learning: true },
+    ];
+    const by = new Map((await summarizeHosts(storage, 'default', NOW, {}, models)).map((h) => [h.host, h.status]));
+    expect(Object.fromEntries(by)).toEqual({ 'app-1': 'up', 'db-1': 'up', 'old-1': 'down', 'web-1': 'learning' });
+  });
+
   it('serves the summary scoped to the caller’s tenant and requires a login', async () => {
     const app = createApp({ logger: silentLogger(), auth, bodyLimit: 1 << 20, rateLimit: 1000 });
     registerHostRoutes(app, { querier: storage, clock });

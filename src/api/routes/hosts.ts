@@ -10,8 +10,8 @@ export interface HostSummary {
   labels: Labels;
   /** Newest sample of the host's core series (Unix ms), null when none. */
   lastSeen: number | null;
-  /** `down` when nothing arrived for longer than the staleness window. */
-  status: 'up' | 'down';
+  /** `down` when nothing arrived for longer than the staleness window; `learning` while every model of the host still learns. */
+  status: 'up' | 'down' | 'learning';
   /** Busy share of all CPUs over the last `cpuWindowMs` (from `node_cpu_seconds_total`). */
   cpuPct: number | null;
   /** 1 − MemAvailable / MemTotal. */
@@ -30,10 +30,18 @@ export interface HostSummaryOptions {
   cpuWindowMs?: number;
 }
 
+/** The learning state of one series' model, as detection lists it (`GET /api/v1/models`). */
+export interface ModelLearning {
+  labels: Labels;
+  learning: boolean;
+}
+
 /** What the host routes need. */
 export interface HostRouteDeps extends HostSummaryOptions {
   querier: Querier;
   clock?: Clock;
+  /** Detection's models of a tenant; without it no host is reported as `learning`. */
+  models?: (tenant: string) => Promise<readonly ModelLearning[]>;
 }
 
 const PSEUDO_FS = /^(tmpfs|devtmpfs|overlay|squashfs|ramfs|nsfs|proc|sysfs|cgroup2?|autofs|fuse\..*)$/;
@@ -69,7 +77,13 @@ interface Acc {
  * memory % and worst disk %. Reads the newest samples of a few node_exporter series and the last
  * `cpuWindowMs` of `node_cpu_seconds_total`; never the whole history.
  */
-export async function summarizeHosts(querier: Querier, tenant: string, now: number, opts: HostSummaryOptions = {}): Promise<HostSummary[]> {
+export async function summarizeHosts(
+  querier: Querier,
+  tenant: string,
+  now: number,
+  opts: HostSummaryOptions = {},
+  models: readonly ModelLearning[] = [],
+): Promise<HostSummary[]> {
   const staleAfterMs = opts.staleAfterMs ?? 120_000;
   const cpuWindowMs = opts.cpuWindowMs ?? 120_000;
   const names = await querier.labelValues(tenant, 'host');
@@ -131,6 +145,13 @@ export async function summarizeHosts(querier: Querier, tenant: string, now: numb
     }
   }
 
+  // A host learns while it has models and none of them is done learning.
+  const learning = new Map<string, boolean>();
+  for (const m of models) {
+    const h = m.labels.host;
+    if (h !== undefined) learning.set(h, (learning.get(h) ?? true) && m.learning);
+  }
+
   const out: HostSummary[] = [];
   for (const [host, a] of acc) {
     let diskPct: number | null = null;
@@ -151,7 +172,7 @@ export async function summarizeHosts(querier: Querier, tenant: string, now: numb
       hostId: labels.host_id ?? null,
       labels,
       lastSeen: a.lastSeen,
-      status: a.lastSeen !== null && now - a.lastSeen <= staleAfterMs ? 'up' : 'down',
+      status: a.lastSeen === null || now - a.lastSeen > staleAfterMs ? 'down' : learning.get(host) === true ? 'learning' : 'up',
       cpuPct: a.cpuAll > 0 ? Math.max(0, Math.min(100, 100 * (1 - a.cpuIdle / a.cpuAll))) : null,
       memPct: a.memAvail !== undefined && a.memTotal !== undefined && a.memTotal > 0 ? 100 * (1 - a.memAvail / a.memTotal) : null,
       diskPct,

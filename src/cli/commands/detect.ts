@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
 import type { Labels } from '../../core/index.js';
-import { SeriesModel, inferKind, parseTimestamp } from '../../detect/index.js';
+import { inferKind, parseTimestamp, SeriesModel } from '../../detect/index.js';
 import { addCommonOptions, configFor, fail, loggerFor } from '../options.js';
 
 /** Parses `name{k="v",…}` (or a bare name, or `{…}` alone) into labels. */
@@ -50,7 +50,8 @@ export function registerDetect(program: Command): void {
         for await (const line of lines) {
           if (first) {
             first = false;
-            if (!/^\s*timestamp\s*,\s*value\s*$/i.test(line)) throw new Error(`expected the header "timestamp,value", got ${JSON.stringify(line.slice(0, 80))}`);
+            if (!/^\s*timestamp\s*,\s*value\s*$/i.test(line))
+              throw new Error(`expected the header "timestamp,value", got ${JSON.stringify(line.slice(0, 80))}`);
             buf += 'timestamp,value,anomaly_score\n';
             continue;
           }

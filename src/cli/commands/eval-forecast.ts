@@ -3,7 +3,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { VigilError } from '../../core/index.js';
-import { EVAL_HORIZONS, type HorizonName, evaluateForecasts, forecastMethodsForEval } from '../../forecast/index.js';
+import { EVAL_HORIZONS, evaluateForecasts, forecastMethodsForEval, type HorizonName } from '../../forecast/index.js';
 import { fail } from '../options.js';
 
 /** Registers `vigil eval forecast`. */
@@ -63,15 +63,24 @@ function runEvalForecast(flags: { data?: string; json?: boolean; filter?: string
       coverage80_augurs: round(m.augurs?.[h].coverage80),
     };
   }
-  const out = { horizons, files: result.files.length, origins_per_file: result.origins, seconds: Math.round((Date.now() - started) / 1000) };
+  const out = {
+    horizons,
+    files: result.files.length,
+    origins_per_file: result.origins,
+    seconds: Math.round((Date.now() - started) / 1000),
+  };
   const lines: string[] = [];
-  lines.push(`${'file'.padEnd(56)} ${'ours'.padStart(16)} ${'augurs'.padStart(16)} ${'s.naive'.padStart(16)} ${'linear'.padStart(18)}   (MASE 1h/6h/24h)`);
+  lines.push(
+    `${'file'.padEnd(56)} ${'ours'.padStart(16)} ${'augurs'.padStart(16)} ${'s.naive'.padStart(16)} ${'linear'.padStart(18)}   (MASE 1h/6h/24h)`,
+  );
   for (const f of result.files) {
     const cell = (name: string) => {
       const s = f.scores[name];
       return s ? `${fmt(s['1h'].mase)}/${fmt(s['6h'].mase)}/${fmt(s['24h'].mase)}` : '-';
     };
-    lines.push(`${f.file.padEnd(56)} ${cell('ours').padStart(16)} ${cell('augurs').padStart(16)} ${cell('seasonal_naive').padStart(16)} ${cell('linear').padStart(18)}`);
+    lines.push(
+      `${f.file.padEnd(56)} ${cell('ours').padStart(16)} ${cell('augurs').padStart(16)} ${cell('seasonal_naive').padStart(16)} ${cell('linear').padStart(18)}`,
+    );
   }
   lines.push('');
   lines.push(`${'mean MASE'.padEnd(12)} ${'1h'.padStart(8)} ${'6h'.padStart(8)} ${'24h'.padStart(8)}`);

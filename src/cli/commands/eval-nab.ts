@@ -61,7 +61,11 @@ export function registerEvalNab(evalCmd: Command): void {
             reward_low_FP_rate: r.scores.reward_low_FP_rate.threshold,
             reward_low_FN_rate: r.scores.reward_low_FN_rate.threshold,
           },
-          standard_counts: { tp: r.scores.standard.truePositives, fp: r.scores.standard.falsePositives, fn: r.scores.standard.falseNegatives },
+          standard_counts: {
+            tp: r.scores.standard.truePositives,
+            fp: r.scores.standard.falsePositives,
+            fn: r.scores.standard.falseNegatives,
+          },
           seconds: round(seconds),
         };
         process.stdout.write(

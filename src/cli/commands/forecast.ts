@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { VigilError, parseDuration } from '../../core/index.js';
+import { parseDuration, VigilError } from '../../core/index.js';
 import { forecastSeries, medianStep, parseSeriesCsv } from '../../forecast/index.js';
 import { addCommonOptions, fail } from '../options.js';
 
@@ -36,7 +36,8 @@ function runForecast(flags: { input?: string; horizon: string; step?: string }):
   if (stepMs <= 0) throw new VigilError('BAD_REQUEST', 'cannot infer the step from one timestamp: give --step');
   const f = forecastSeries({ values: csv.values, stepMs, horizon, endTime: csv.timestamps[csv.timestamps.length - 1] as number });
   const lines = ['step,point,lower80,upper80'];
-  for (let i = 0; i < horizon; i++) lines.push(`${i + 1},${num(f.point[i] as number)},${num(f.lower[i] as number)},${num(f.upper[i] as number)}`);
+  for (let i = 0; i < horizon; i++)
+    lines.push(`${i + 1},${num(f.point[i] as number)},${num(f.lower[i] as number)},${num(f.upper[i] as number)}`);
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 

@@ -32,7 +32,8 @@ export function registerServer(program: Command): void {
     .action(async (flags: Record<string, unknown>) => {
       // commander sets localAgent=true by default for --no-local-agent; only pass it when the flag was given.
       if (flags.localAgent === true) delete flags.localAgent;
-      const config = configFor(flags, SERVER_BINDINGS);
+      const { vigilConfigSchema } = await import('../../config/index.js');
+      const config = configFor(flags, SERVER_BINDINGS, vigilConfigSchema);
       const log = loggerFor(config);
       try {
         // Loaded on use so that other commands start without the server's dependencies.

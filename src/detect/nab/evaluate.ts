@@ -1,8 +1,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { type DetectorSettings, SeriesModel } from '../model.js';
+import { listNabData, type NabSeries, readNabSeries, readNabWindows, resultPath, windowsToRows } from './dataset.js';
 import { IsolationForestBaseline } from './isolation-forest.js';
-import { type NabSeries, listNabData, readNabSeries, readNabWindows, resultPath, windowsToRows } from './dataset.js';
 import { NAB_PROFILES, type NabProfileName, type NabScore, type NabScoredFile, scoreNab } from './scoring.js';
 
 /** Detectors `vigil eval nab` can run: Vigil's production detector or the inspirations' IsolationForest baseline. */

@@ -17,7 +17,9 @@ describe('NAB scoring', () => {
   it('reproduces the worked example of SCORING.md', () => {
     const weights = rowWeights(20, [[10, 14]], NAB_PROFILES.standard).weight;
     const expected = [1, 0.977107, 0.917429, 0.771927, 0.468387, -0.061006, -0.093311, -0.104945, -0.108528, -0.109576];
-    expected.forEach((w, k) => expect(weights[10 + k]).toBeCloseTo(w, 6));
+    expected.forEach((w, k) => {
+      expect(weights[10 + k]).toBeCloseTo(w, 6);
+    });
     expect(weights[3]).toBeCloseTo(-0.11, 12);
     const scores = new Array<number>(20).fill(0);
     scores[1] = 0.99;

@@ -58,7 +58,11 @@ export function probationaryLength(n: number): number {
 }
 
 /** Per-row weights of a file: for each row its weight and the index of the window it lies in (-1 outside). */
-export function rowWeights(n: number, windows: NabScoredFile['windows'], profile: NabProfile): { weight: Float64Array; window: Int32Array } {
+export function rowWeights(
+  n: number,
+  windows: NabScoredFile['windows'],
+  profile: NabProfile,
+): { weight: Float64Array; window: Int32Array } {
   const weight = new Float64Array(n);
   const window = new Int32Array(n).fill(-1);
   let w = 0;

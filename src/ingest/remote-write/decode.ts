@@ -14,6 +14,13 @@ export interface DecodedWriteRequest {
 
 const BAD = 'BAD_PAYLOAD';
 
+/**
+ * Label sets seen recently, keyed by their raw bytes: senders repeat the same series in every request, so
+ * most label sets are found here without decoding a string. Entries are frozen and shared; consumers copy.
+ */
+const labelCache = new Map<string, Labels>();
+const LABEL_CACHE_SIZE = 100_000;
+
 function malformed(what: string, pos: number): VigilError {
   return new VigilError(BAD, `remote_write body is not a valid WriteRequest: ${what} at byte ${pos}`);
 }
@@ -105,15 +112,76 @@ class WriteRequestDecoder {
     return out;
   }
 
+  /** End of the run of consecutive label fields starting at `pos` (validated lengths, nothing decoded). */
+  private labelRunEnd(pos: number, end: number): number {
+    const save = this.pos;
+    this.pos = pos;
+    while (this.pos < end && this.buf[this.pos] === 0x0a) {
+      this.pos++;
+      const len = this.length(end);
+      this.pos += len;
+    }
+    const runEnd = this.pos;
+    this.pos = save;
+    return runEnd;
+  }
+
+  /** Decodes the label fields up to `runEnd` into `labels`; returns a problem (duplicate name) or null. */
+  private labelRun(runEnd: number, labels: Labels): string | null {
+    let problem: string | null = null;
+    while (this.pos < runEnd) {
+      this.pos++;
+      const len = this.length(runEnd);
+      const labelEnd = this.pos + len;
+      let name = '';
+      let value = '';
+      while (this.pos < labelEnd) {
+        const t = this.varint(labelEnd);
+        if (t === 0x0a) {
+          const l = this.length(labelEnd);
+          name = this.buf.toString('utf8', this.pos, this.pos + l);
+          this.pos += l;
+        } else if (t === 0x12) {
+          const l = this.length(labelEnd);
+          value = this.buf.toString('utf8', this.pos, this.pos + l);
+          this.pos += l;
+        } else {
+          if (t < 8) throw malformed('field number 0', this.pos);
+          this.skip(t & 7, labelEnd);
+        }
+      }
+      if (Object.hasOwn(labels, name)) problem ??= `duplicate label name "${name.slice(0, 64)}"`;
+      labels[name] = value;
+    }
+    return problem;
+  }
+
   private timeSeries(end: number, index: number, out: DecodedWriteRequest): void {
-    const labels: Labels = {};
+    let labels: Labels = {};
     const timestamps: number[] = [];
     const values: number[] = [];
     let problem: string | null = null;
     let histograms = 0;
     while (this.pos < end) {
+      const tagStart = this.pos;
       const tag = this.varint(end);
-      if (tag === 0x0a) {
+      if (tag === 0x0a && timestamps.length === 0 && Object.keys(labels).length === 0) {
+        // The label pairs usually come first and repeat in every request: look the whole run up at once.
+        const runEnd = this.labelRunEnd(tagStart, end);
+        const key = this.buf.toString('latin1', tagStart, runEnd);
+        const cached = labelCache.get(key);
+        if (cached !== undefined) {
+          labels = cached;
+          this.pos = runEnd;
+          continue;
+        }
+        this.pos = tagStart;
+        problem = this.labelRun(runEnd, labels);
+        if (problem === null) {
+          if (labelCache.size >= LABEL_CACHE_SIZE) labelCache.clear();
+          labelCache.set(key, Object.freeze(labels));
+        }
+      } else if (tag === 0x0a) {
         const len = this.length(end);
         const labelEnd = this.pos + len;
         let name = '';

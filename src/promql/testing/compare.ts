@@ -47,7 +47,7 @@ export function diffResults(expected: ApiData, actual: ApiData, opts: { rel?: nu
   const diffs: string[] = [];
   const exp = expected.result as ApiSeries[];
   const act = actual.result as ApiSeries[];
-  const points = (s: ApiSeries): Point[] => (s.values ?? (s.value === undefined ? [] : [s.value]));
+  const points = (s: ApiSeries): Point[] => s.values ?? (s.value === undefined ? [] : [s.value]);
   const byKey = new Map(act.map((s) => [seriesKey(s.metric), s]));
   if (byKey.size !== act.length) diffs.push('Vigil returned duplicate series');
   for (const s of exp) {

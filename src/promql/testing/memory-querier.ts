@@ -2,8 +2,9 @@
  * TEST FIXTURE: a small in-memory Querier for the PromQL engine's unit tests and the compatibility test.
  * It keeps raw samples in arrays and scans them linearly; it is not Vigil's store and has no durability.
  */
-import { type LabelMatcher, type Labels, matchesAll, normalizeLabels, seriesKey } from '../../core/index.js';
+
 import type { AppendResult, SeriesSamples } from '../../core/index.js';
+import { type LabelMatcher, type Labels, matchesAll, normalizeLabels, seriesKey } from '../../core/index.js';
 import type { Appender, LatestSample, Querier, SeriesData, SeriesRef, StepQuery } from '../../tsdb/index.js';
 
 interface MemSeries {
@@ -33,8 +34,8 @@ export class MemoryQuerier implements Querier, Appender {
       byKey.set(key, s);
     }
     const merged = new Map<number, number>();
-    s.timestamps.forEach((t, i) => merged.set(t, s.values[i] as number));
-    timestamps.forEach((t, i) => merged.set(t, values[i] as number));
+    for (let i = 0; i < s.timestamps.length; i++) merged.set(s.timestamps[i] as number, s.values[i] as number);
+    for (let i = 0; i < timestamps.length; i++) merged.set(timestamps[i] as number, values[i] as number);
     const ts = [...merged.keys()].sort((a, b) => a - b);
     s.timestamps = ts;
     s.values = ts.map((t) => merged.get(t) as number);

@@ -111,7 +111,11 @@ export async function startPrometheus(opts: PrometheusOptions = {}): Promise<Pee
     `  scrape_interval: ${interval}`,
     `  scrape_timeout: ${interval}`,
     jobs.length === 0 ? 'scrape_configs: []' : 'scrape_configs:',
-    ...jobs.flatMap((j) => [`  - job_name: ${JSON.stringify(j.job)}`, '    static_configs:', `      - targets: [${JSON.stringify(j.target)}]`]),
+    ...jobs.flatMap((j) => [
+      `  - job_name: ${JSON.stringify(j.job)}`,
+      '    static_configs:',
+      `      - targets: [${JSON.stringify(j.target)}]`,
+    ]),
   ];
   if (opts.remoteWriteUrl !== undefined) {
     lines.push(

@@ -24,7 +24,7 @@ export interface HostSummary {
   hostId: string | null;
   labels: Record<string, string>;
   lastSeen: number | null;
-  status: 'up' | 'down';
+  status: 'up' | 'down' | 'learning';
   cpuPct: number | null;
   memPct: number | null;
   diskPct: number | null;

@@ -78,9 +78,10 @@ export function FleetPage() {
     return list.sort((a, b) => {
       const va = sortValue(a, sort.key, total(a.host));
       const vb = sortValue(b, sort.key, total(b.host));
+      if (typeof va === 'string' && typeof vb === 'string') return dir * collator.compare(va, vb);
       if (va < vb) return -dir;
       if (va > vb) return dir;
-      return a.host < b.host ? -1 : 1;
+      return collator.compare(a.host, b.host);
     });
     // biome-ignore lint/correctness/useExhaustiveDependencies: total() reads buckets
   }, [all, terms, sort, buckets]);
@@ -100,7 +101,7 @@ export function FleetPage() {
     () => shown.map((h) => ({ name: h.host, x: h.cpuPct, y: h.memPct, state: h.status === 'down' ? 'down' : (worst.get(h.host) ?? 'normal') })),
     [shown, worst],
   );
-  const up = all.filter((h) => h.status === 'up').length;
+  const up = all.filter((h) => h.status !== 'down').length;
   const recent = useMemo(() => [...allAnomalies].sort((a, b) => b.t - a.t).slice(0, 12), [allAnomalies]);
   const lastHour = allAnomalies.filter((a) => a.t >= Date.now() - 3_600_000).length;
 
@@ -272,3 +273,5 @@ export function FleetPage() {
 }
 
 const EMPTY: number[] = new Array(BUCKETS).fill(0);
+/** Natural order: web-2 before web-10. */
+const collator = new Intl.Collator(undefined, { numeric: true, sensitivity: 'base' });
