@@ -95,7 +95,10 @@ export function syntheticHost(i: number, o: FleetOptions): SeriesSamples[] {
   const fill0 = 0.3 + 0.5 * r();
   const fillRate = (0.02 + 0.08 * r()) / day;
   s({ __name__: 'node_filesystem_size_bytes', mountpoint: '/', device: '/dev/sda1', fstype: 'ext4' }, ts.map(() => fsSize));
-  s({ __name__: 'node_filesystem_avail_bytes', mountpoint: '/', device: '/dev/sda1', fstype: 'ext4' }, ts.map(() => Math.round(fsSize * (1 - fill0 * 0.5))));
+  s(
+    { __name__: 'node_filesystem_avail_bytes', mountpoint: '/', device: '/dev/sda1', fstype: 'ext4' },
+    ts.map(() => Math.round(fsSize * (1 - fill0 * 0.5 - 0.002 * r()))),
+  );
   s({ __name__: 'node_filesystem_size_bytes', mountpoint: '/data', device: '/dev/sdb1', fstype: 'xfs' }, ts.map(() => fsSize));
   s(
     { __name__: 'node_filesystem_avail_bytes', mountpoint: '/data', device: '/dev/sdb1', fstype: 'xfs' },
@@ -199,8 +202,12 @@ export function chromiumPath(): string | null {
   return null;
 }
 
-/** Headless Debian Chromium with a fresh profile, signed in to `url` as the harness admin. Close with `close()`. */
-export async function openBrowser(url: string, viewport = { width: 1440, height: 900 }): Promise<{ context: BrowserContext; page: Page; close: () => Promise<void> }> {
+/** Headless Debian Chromium with a fresh profile, signed in to `url` as the harness admin unless `login` is false. */
+export async function openBrowser(
+  url: string,
+  opts: { login?: boolean; theme?: 'dark' | 'light'; viewport?: { width: number; height: number } } = {},
+): Promise<{ context: BrowserContext; page: Page; close: () => Promise<void> }> {
+  const viewport = opts.viewport ?? { width: 1440, height: 900 };
   const executablePath = chromiumPath();
   if (!executablePath) throw new Error('chromium is not installed (apt-get install chromium)');
   const profile = mkdtempSync(join(tmpdir(), 'vigil-chromium-'));
@@ -210,8 +217,11 @@ export async function openBrowser(url: string, viewport = { width: 1440, height:
     viewport,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
   });
-  const res = await context.request.post(`${url}/api/v1/login`, { data: HARNESS_ADMIN });
-  if (!res.ok()) throw new Error(`login failed: ${res.status()} ${await res.text()}`);
+  if (opts.theme) await context.addInitScript(`localStorage.setItem('vigil-theme', '${opts.theme}')`);
+  if (opts.login !== false) {
+    const res = await context.request.post(`${url}/api/v1/login`, { data: HARNESS_ADMIN });
+    if (!res.ok()) throw new Error(`login failed: ${res.status()} ${await res.text()}`);
+  }
   const page = context.pages()[0] ?? (await context.newPage());
   return {
     context,

@@ -6,17 +6,17 @@ import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { compressSync } from 'snappy';
+import type { SeriesSamples } from '../src/core/index.js';
 import {
   binaryAvailable,
-  PROMETHEUS_BIN,
   type PeerProcess,
+  PROMETHEUS_BIN,
   processCpuSeconds,
   processRssBytes,
   startPrometheus,
   startVictoriaMetrics,
   VICTORIA_METRICS_BIN,
 } from '../test/support/prometheus.js';
-import type { SeriesSamples } from '../src/core/index.js';
 import type { BenchOptions, BenchResult } from './types.js';
 
 /** One sentence for `vigil bench --help`. */
@@ -37,8 +37,22 @@ interface Workload {
   stepMs: number;
 }
 
-const FULL: Workload = { series: 20_000, samplesPerSeries: 60, samplesPerRequest: 10, seriesPerRequest: 500, connections: 4, stepMs: 15_000 };
-const QUICK: Workload = { series: 2_000, samplesPerSeries: 20, samplesPerRequest: 10, seriesPerRequest: 500, connections: 4, stepMs: 15_000 };
+const FULL: Workload = {
+  series: 20_000,
+  samplesPerSeries: 60,
+  samplesPerRequest: 10,
+  seriesPerRequest: 500,
+  connections: 4,
+  stepMs: 15_000,
+};
+const QUICK: Workload = {
+  series: 2_000,
+  samplesPerSeries: 20,
+  samplesPerRequest: 10,
+  seriesPerRequest: 500,
+  connections: 4,
+  stepMs: 15_000,
+};
 
 /**
  * Pre-encodes the whole load as snappy-compressed WriteRequests, grouped in rounds: every request of a
@@ -241,6 +255,47 @@ async function serverMain(): Promise<void> {
   });
 }
 
+/**
+ * Where Vigil's time goes: the same requests handled one at a time in this process, timing snappy, the
+ * WriteRequest decode, and the pipeline write (validation + durable append + listeners) separately.
+ */
+async function stages(rounds: Buffer[][], w: Workload): Promise<Record<string, number>> {
+  const { Registry } = await import('prom-client');
+  const { uncompressSync } = await import('snappy');
+  const { silentLogger } = await import('../src/core/index.js');
+  const { openStorage } = await import('../src/tsdb/index.js');
+  const { IngestPipeline, decodeWriteRequest } = await import('../src/ingest/index.js');
+  const dir = mkdtempSync(join(tmpdir(), 'vigil-bench-stages-'));
+  const logger = silentLogger();
+  const registry = new Registry();
+  const storage = await openStorage({ dir, logger, registry });
+  const pipeline = new IngestPipeline({ storage, logger, registry });
+  let snappyMs = 0;
+  let decodeMs = 0;
+  let writeMs = 0;
+  try {
+    for (const reqs of rounds) {
+      for (const body of reqs) {
+        let t0 = performance.now();
+        const raw = uncompressSync(body, { asBuffer: true }) as Buffer;
+        snappyMs += performance.now() - t0;
+        t0 = performance.now();
+        const decoded = decodeWriteRequest(raw, 1_000_000);
+        decodeMs += performance.now() - t0;
+        t0 = performance.now();
+        await pipeline.write('default', decoded.series, 'remote_write');
+        writeMs += performance.now() - t0;
+      }
+    }
+  } finally {
+    await storage.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const n = w.series * w.samplesPerSeries;
+  const us = (ms: number) => Number(((ms * 1000) / n).toFixed(3));
+  return { snappy_us_per_sample: us(snappyMs), decode_us_per_sample: us(decodeMs), pipeline_write_us_per_sample: us(writeMs) };
+}
+
 /** Runs the load against Vigil, then Prometheus, then VictoriaMetrics, each fresh, one after the other. */
 export async function run(opts: BenchOptions): Promise<BenchResult> {
   const w = opts.quick ? QUICK : FULL;
@@ -265,10 +320,16 @@ export async function run(opts: BenchOptions): Promise<BenchResult> {
     const stats = await vigil.stored();
     result.remote_write_samples_per_s = r.samples_per_s;
     result.vigil = { ...r, stored_series: stats.series, delivered_to_listeners: stats.delivered };
-    opts.log(`ingest: Vigil ${r.samples_per_s} samples/s, ${r.cpu_us_per_sample} µs CPU/sample, ${r.peak_rss_mb} MiB, ${r.failed_requests} failed`);
+    opts.log(
+      `ingest: Vigil ${r.samples_per_s} samples/s, ${r.cpu_us_per_sample} µs CPU/sample, ${r.peak_rss_mb} MiB, ${r.failed_requests} failed`,
+    );
   } finally {
     await vigil.stop();
   }
+
+  opts.log('ingest: Vigil stages, one request at a time in process…');
+  result.vigil_stages = await stages(rounds, w);
+  opts.log(`ingest: stages ${JSON.stringify(result.vigil_stages)}`);
 
   if (binaryAvailable(PROMETHEUS_BIN)) {
     const prom = await startPrometheus({ remoteWriteReceiver: true });
@@ -277,7 +338,9 @@ export async function run(opts: BenchOptions): Promise<BenchResult> {
       const r = await drive(`${prom.url}/api/v1/write`, prom.pid, rounds, w);
       result.prometheus_samples_per_s = r.samples_per_s;
       result.prometheus = r;
-      opts.log(`ingest: Prometheus ${r.samples_per_s} samples/s, ${r.cpu_us_per_sample} µs CPU/sample, ${r.peak_rss_mb} MiB, ${r.failed_requests} failed`);
+      opts.log(
+        `ingest: Prometheus ${r.samples_per_s} samples/s, ${r.cpu_us_per_sample} µs CPU/sample, ${r.peak_rss_mb} MiB, ${r.failed_requests} failed`,
+      );
     } finally {
       await prom.stop();
     }
@@ -293,7 +356,9 @@ export async function run(opts: BenchOptions): Promise<BenchResult> {
       const r = await drive(`${vm.url}/api/v1/write`, vm.pid, rounds, w);
       result.victoriametrics_samples_per_s = r.samples_per_s;
       result.victoriametrics = r;
-      opts.log(`ingest: VictoriaMetrics ${r.samples_per_s} samples/s, ${r.cpu_us_per_sample} µs CPU/sample, ${r.peak_rss_mb} MiB, ${r.failed_requests} failed`);
+      opts.log(
+        `ingest: VictoriaMetrics ${r.samples_per_s} samples/s, ${r.cpu_us_per_sample} µs CPU/sample, ${r.peak_rss_mb} MiB, ${r.failed_requests} failed`,
+      );
     } finally {
       await vm.stop();
     }

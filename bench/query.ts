@@ -47,8 +47,9 @@ function generate(hosts: number, start: number, points: number): SeriesSamples[]
           labels: { __name__: 'node_cpu_seconds_total', ...base, cpu: String(cpu), mode },
           timestamps: ts,
           values: ts.map(() => {
+            // Unrounded, so no two series tie in topk (Prometheus breaks ties by input order, which differs).
             c += speed * (0.8 + 0.4 * r());
-            return Math.round(c * 100) / 100;
+            return c;
           }),
         });
       }

@@ -309,7 +309,7 @@ async function prometheusBytesPerSample(d: Dataset, log: (l: string) => void): P
           'Content-Type': 'application/x-protobuf',
           'X-Prometheus-Remote-Write-Version': '0.1.0',
         },
-        body,
+        body: new Uint8Array(body),
       });
       if (!res.ok) return { value: null, reason: `prometheus refused a write: ${res.status} ${(await res.text()).slice(0, 200)}` };
     }
@@ -384,14 +384,18 @@ export async function run(opts: BenchOptions): Promise<BenchResult> {
     result.query_1x7d_1m_ms = await timeMs(9, () => week.selectStep('default', sel, { start: end - 7 * DAY, end, step: 60_000, agg: 'avg' }));
     await week.close();
 
-    const prom = await prometheusBytesPerSample(d, log);
+    const prom: { value: number | null; reason?: string; detail?: string } =
+      process.env.VIGIL_BENCH_SKIP_PEERS === '1'
+        ? { value: null, reason: 'skipped: VIGIL_BENCH_SKIP_PEERS=1' }
+        : await prometheusBytesPerSample(d, log);
     result.prometheus_bytes_per_sample = prom.value;
     if (prom.reason !== undefined) result.prometheus_bytes_per_sample_reason = prom.reason;
     if (prom.detail !== undefined) result.prometheus_detail = prom.detail;
     result.data = `${seriesCount} series × 24 h at 10 s (${HOST_MIX.length} per host: 4 CPU ratios with one decimal, 2 memory byte gauges, 3 counters, 1 constant)`;
     return result;
   } finally {
-    rmSync(work, { recursive: true, force: true });
+    if (process.env.VIGIL_BENCH_KEEP === '1') log(`kept ${work}`);
+    else rmSync(work, { recursive: true, force: true });
   }
 }
 

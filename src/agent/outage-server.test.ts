@@ -55,6 +55,7 @@ describe('agent against the real server', () => {
     await srv.close();
     const downAt = Date.now();
     await until(() => agent.stats().spoolBatches >= 6);
+    await sleep(Math.max(0, 1500 - (Date.now() - downAt)));
     srv = await startServer({ config });
     const upAt = Date.now();
     await until(() => agent.stats().spoolBatches === 0 && agent.stats().collections >= 15);

@@ -73,6 +73,7 @@ describe('shipping', () => {
     await r.stop();
     const downAt = Date.now();
     await until(() => agent.stats().spoolBatches >= 6);
+    await sleep(Math.max(0, 1500 - (Date.now() - downAt)));
     // While the server is down the batches wait on disk, one file each.
     expect(readdirSync(spoolDir).filter((f) => f.endsWith('.json.gz')).length).toBeGreaterThanOrEqual(6);
     await r.start();

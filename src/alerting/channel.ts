@@ -15,18 +15,30 @@ export interface Notifier {
 /** A failed delivery; `permanent` failures (e.g. HTTP 400/404) are not retried. */
 export class DeliveryError extends Error {
   readonly permanent: boolean;
-  constructor(message: string, permanent: boolean, options?: { cause?: unknown }) {
+  /** How long the receiver asked us to wait (HTTP Retry-After), in ms. */
+  readonly retryAfterMs: number | undefined;
+  constructor(message: string, permanent: boolean, options?: { cause?: unknown; retryAfterMs?: number }) {
     super(message, options);
     this.name = 'DeliveryError';
     this.permanent = permanent;
+    this.retryAfterMs = options?.retryAfterMs;
   }
 }
 
+/** Parses an HTTP Retry-After header (seconds or an HTTP date) into ms from `now`; undefined when absent or invalid. */
+export function parseRetryAfter(header: string | null, now: number): number | undefined {
+  if (header === null || header.trim() === '') return undefined;
+  const secs = Number(header);
+  if (Number.isFinite(secs)) return Math.max(0, secs * 1000);
+  const t = Date.parse(header);
+  return Number.isFinite(t) ? Math.max(0, t - now) : undefined;
+}
+
 /** Classifies an HTTP status: 2xx is success (null), 408/429/5xx are retryable, other 4xx permanent. */
-export function httpStatusError(status: number, channel: string): DeliveryError | null {
+export function httpStatusError(status: number, channel: string, retryAfterMs?: number): DeliveryError | null {
   if (status >= 200 && status < 300) return null;
   const permanent = status >= 400 && status < 500 && status !== 408 && status !== 429;
-  return new DeliveryError(`${channel} answered HTTP ${status}`, permanent);
+  return new DeliveryError(`${channel} answered HTTP ${status}`, permanent, { retryAfterMs });
 }
 
 /** Masks a secret URL for display and logs: scheme and host stay, path and query become `***`. */
@@ -55,6 +67,6 @@ export async function postHttp(
     throw new DeliveryError(`${channel}: request to ${maskUrl(url)} failed (${(e as Error).name})`, false);
   }
   await res.arrayBuffer().catch(() => undefined);
-  const err = httpStatusError(res.status, channel);
+  const err = httpStatusError(res.status, channel, parseRetryAfter(res.headers.get('retry-after'), Date.now()));
   if (err !== null) throw err;
 }

@@ -13,7 +13,14 @@ export {
   type Rule,
   type RuleInput,
 } from './config.js';
-export { AlertManager, type AlertManagerOptions, type FeedbackFn, type PrecisionFigures, type RuleSource } from './manager.js';
+export {
+  type AlertingEvent,
+  AlertManager,
+  type AlertManagerOptions,
+  type FeedbackFn,
+  type PrecisionFigures,
+  type RuleSource,
+} from './manager.js';
 export type { MaintenanceWindow, Silence } from './mutes.js';
 export { type AlertingRouteDeps, registerAlertingRoutes } from './routes.js';
 export { parseSelector } from './selector.js';

@@ -129,6 +129,45 @@ describe('AlertManager', () => {
     expect(bodies()[1]?.status).toBe('resolved');
   });
 
+  it('tells subscribers about alert and incident changes', () => {
+    const m = make();
+    const events: string[] = [];
+    const off = m.subscribe((e) => events.push(e.type === 'alert' ? `alert:${e.alert.state}` : `incident:${e.change}`));
+    m.onAnomaly(anomaly('web-1', 'node_load1'));
+    m.onAnomaly(anomaly('web-1', 'node_memory_used_bytes'));
+    const [inc] = m.listIncidents('default');
+    m.ack('default', inc!.id, 'alice');
+    m.resolve('default', inc!.id, 'alice');
+    off();
+    m.onAnomaly(anomaly('web-2', 'node_load1'));
+    expect(events).toEqual([
+      'alert:pending',
+      'alert:firing',
+      'incident:opened',
+      'alert:pending',
+      'alert:firing',
+      'incident:updated',
+      'incident:acked',
+      'alert:resolved',
+      'alert:resolved',
+      'incident:resolved',
+    ]);
+  });
+
+  it('anomaly rules scoped per host make one alert per host', () => {
+    const m = make({ defaultRules: false, rules: [{ name: 'host-anomaly', type: 'anomaly', scope: 'host' }] });
+    m.onAnomaly(anomaly('web-1', 'node_load1'));
+    m.onAnomaly(anomaly('web-1', 'node_memory_used_bytes', { score: 0.995, detectors: ['level_shift'] }));
+    m.onAnomaly(anomaly('web-2', 'node_load1'));
+    const alerts = m.listAlerts('default', 'firing');
+    expect(alerts.map((a) => a.key).sort()).toEqual(['host=web-1', 'host=web-2']);
+    expect(alerts.find((a) => a.key === 'host=web-1')).toMatchObject({
+      labels: { host: 'web-1' },
+      score: 0.995,
+      detectors: ['spike', 'level_shift'],
+    });
+  });
+
   it('ignores anomalies below the rule minimums', () => {
     const m = make();
     m.onAnomaly(anomaly('web-1', 'node_load1', { score: 0.5 }));
@@ -219,6 +258,12 @@ describe('AlertManager', () => {
     const [a] = m.listAlerts('default', 'firing');
     expect(a?.rule).toBe('disk-full-24h');
     expect(a?.reason).toContain('in 5h 40m (4h – 7h), probability 95%');
+    // With a probability function, the rule asks for its own horizon (24 h) instead of the forecast's (7 d).
+    const m2 = make({ defaultRules: false, rules: [{ name: 'disk', type: 'forecast', horizon: '24h', minProbability: 0.8 }] });
+    m2.onForecast('default', { ...f, probability: 0.99, probabilityWithin: (w) => (w <= 86_400_000 ? 0.6 : 0.99) });
+    expect(m2.listAlerts('default')).toHaveLength(0);
+    m2.onForecast('default', { ...f, eta: clock.now() + 30 * 3_600_000, probabilityWithin: () => 0.85 });
+    expect(m2.listAlerts('default', 'firing')[0]?.reason).toContain('probability 85% within 1d');
     // Hysteresis in time: a forecast that stops crossing resolves the alert only after keepFiringFor (15 m).
     clock.advance(5 * M);
     m.onForecast('default', { ...f, t: clock.now(), eta: null, probability: 0 });

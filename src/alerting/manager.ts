@@ -58,6 +58,11 @@ export interface AlertManagerOptions {
   outboxPollInterval?: number;
 }
 
+/** A change the live stream and the dashboard want to hear about; objects are the manager's own: do not mutate. */
+export type AlertingEvent =
+  | { type: 'alert'; alert: Readonly<Alert> }
+  | { type: 'incident'; change: 'opened' | 'updated' | 'acked' | 'unacked' | 'resolved' | 'feedback'; incident: Readonly<Incident> };
+
 /** Where a rule comes from: shipped defaults, the configuration file, or the API. */
 export type RuleSource = 'default' | 'config' | 'api';
 
@@ -163,6 +168,7 @@ export class AlertManager {
   private readonly dirtyIncidents = new Set<Incident>();
   /** Incidents changed by the event being handled (anomaly, forecast), so only they are re-examined for notifications. */
   private readonly touched = new Set<Incident>();
+  private readonly listeners = new Set<(e: AlertingEvent) => void>();
   private timer: NodeJS.Timeout | null = null;
   private wake: { at: number; timer: NodeJS.Timeout } | null = null;
   private ticking: Promise<void> | null = null;
@@ -357,6 +363,22 @@ export class AlertManager {
 
   private channelIds(tenant: string): string[] {
     return [...new Set([...this.configChannels.keys(), ...(this.apiChannels.get(tenant)?.keys() ?? [])])];
+  }
+
+  /** Calls `listener` on every alert state change and incident change (for the live stream); returns an unsubscribe. */
+  subscribe(listener: (e: AlertingEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private emit(e: AlertingEvent): void {
+    for (const l of this.listeners) {
+      try {
+        l(e);
+      } catch (err) {
+        this.log.error({ err }, 'alerting: event listener failed');
+      }
+    }
   }
 
   // ---------------------------------------------------------------- lifecycle
@@ -573,7 +595,8 @@ export class AlertManager {
     for (const e of this.rulesFor(tenant)) {
       if (e.rule.type !== 'forecast' || !e.rule.enabled || !matchesAll(f.labels, e.matchers)) continue;
       const rule = e.rule;
-      const crosses = f.eta !== null && f.eta - f.t <= rule.horizon && f.probability >= rule.minProbability;
+      const p = f.probabilityWithin !== undefined ? f.probabilityWithin(rule.horizon) : f.probability;
+      const crosses = f.eta !== null && p >= rule.minProbability && (f.probabilityWithin !== undefined || f.eta - f.t <= rule.horizon);
       const metric = f.labels.__name__ ?? '';
       if (crosses && f.eta !== null) {
         const bounds =
@@ -588,9 +611,9 @@ export class AlertManager {
           expected: null,
           expectedText: `stays below ${formatValue(metric, f.limit)} for ${formatDuration(rule.horizon)}`,
           severity: rule.severity,
-          score: f.probability,
+          score: p,
           detectors: ['forecast'],
-          reason: `${metric || f.series} is forecast to reach ${formatValue(metric, f.limit)} in ${formatDuration(f.eta - f.t)}${bounds}, probability ${Math.round(f.probability * 100)}% within ${formatDuration(rule.horizon)}; now ${formatValue(metric, f.value)}`,
+          reason: `${metric || f.series} is forecast to reach ${formatValue(metric, f.limit)} in ${formatDuration(f.eta - f.t)}${bounds}, probability ${Math.round(p * 100)}% within ${formatDuration(rule.horizon)}; now ${formatValue(metric, f.value)}`,
         });
         changed = true;
       } else {
@@ -640,6 +663,7 @@ export class AlertManager {
         outcome: 'unreviewed',
       };
       this.active.set(k, a);
+      this.emit({ type: 'alert', alert: a });
     } else {
       a.lastTrueAt = now;
       a.value = obs.value;
@@ -688,6 +712,7 @@ export class AlertManager {
     a.firedAt = now;
     const open = [...this.incidents.values()].filter((i) => i.tenant === a.tenant && i.status === 'open');
     let inc = findIncidentFor(open, a.labels.host ?? null, now, this.cfg.incidents);
+    const opened = inc === null;
     if (inc === null) {
       inc = openIncident(a, now);
       this.incidents.set(inc.id, inc);
@@ -699,6 +724,8 @@ export class AlertManager {
       this.store.putAlert(a, now);
     });
     this.log.info({ tenant: a.tenant, rule: a.rule, series: a.series, incident: inc.id }, 'alert firing');
+    this.emit({ type: 'alert', alert: a });
+    this.emit({ type: 'incident', change: opened ? 'opened' : 'updated', incident: inc });
   }
 
   private resolveAlert(a: Alert, now: number, why: string): void {
@@ -708,6 +735,7 @@ export class AlertManager {
     a.resolvedAt = now;
     const inc = a.incidentId === null ? undefined : this.incidents.get(a.incidentId);
     if (inc !== undefined) this.touched.add(inc);
+    const wasOpen = inc?.status === 'open';
     this.store.transaction(() => {
       this.store.putAlert(a, now);
       if (!fired || inc === undefined) return;
@@ -729,6 +757,9 @@ export class AlertManager {
       this.store.putIncident(inc);
     });
     if (fired) this.log.info({ tenant: a.tenant, rule: a.rule, series: a.series, why }, 'alert resolved');
+    this.emit({ type: 'alert', alert: a });
+    if (fired && inc !== undefined && wasOpen)
+      this.emit({ type: 'incident', change: inc.status === 'resolved' ? 'resolved' : 'updated', incident: inc });
   }
 
   // ---------------------------------------------------------------- notifications
@@ -889,6 +920,7 @@ export class AlertManager {
       this.setOutcome(inc, 'acted', true);
       this.store.putIncident(inc);
     });
+    this.emit({ type: 'incident', change: 'acked', incident: inc });
     return inc;
   }
 
@@ -899,6 +931,7 @@ export class AlertManager {
     inc.ack = null;
     inc.history.push({ t: now, type: 'unacked', by, text: `acknowledgement withdrawn by ${by}` });
     this.store.putIncident(inc);
+    this.emit({ type: 'incident', change: 'unacked', incident: inc });
     this.processNotifications(now);
     return inc;
   }
@@ -922,6 +955,7 @@ export class AlertManager {
       const ids = new Set(inc.members.map((m) => m.alertId));
       for (const a of [...this.active.values()]) if (ids.has(a.id)) this.resolveAlert(a, now, `incident resolved by ${by}`);
       this.touched.clear();
+      this.emit({ type: 'incident', change: 'resolved', incident: inc });
       this.processNotifications(now);
     }
     return inc;
@@ -962,6 +996,7 @@ export class AlertManager {
       this.setOutcome(inc, kind === 'expected' ? 'false_positive' : 'acted', false, series);
       this.store.putIncident(inc);
     });
+    this.emit({ type: 'incident', change: 'feedback', incident: inc });
     if (kind === 'expected' && series === undefined && inc.status === 'open') return this.resolve(tenant, id, by, 'marked expected');
     return inc;
   }

@@ -117,6 +117,28 @@ describe('Outbox', () => {
     second.store.close();
   });
 
+  it('waits at least as long as the receiver asked (Retry-After), capped at maxBackoff', async () => {
+    const attempts: number[] = [];
+    const limited: Notifier = {
+      id: 'limited',
+      type: 'slack',
+      async send(_m, ctx) {
+        attempts.push(clock.now());
+        if (ctx.attempt === 1) throw new DeliveryError('rate limited', false, { retryAfterMs: 6000 });
+      },
+      close() {},
+    };
+    const { store, outbox } = open(limited);
+    outbox.enqueue([{ tenant: 'default', channel: 'limited', message: message(1) }]);
+    await outbox.drain();
+    clock.advance(5999);
+    await outbox.drain();
+    expect(attempts).toHaveLength(1);
+    clock.advance(1);
+    expect(await outbox.drain()).toBe(1);
+    store.close();
+  });
+
   it('gives up on permanent errors and after maxAttempts', async () => {
     const perm = new FlakyChannel(100, true);
     const a = open(perm);

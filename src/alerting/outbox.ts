@@ -172,7 +172,7 @@ export class Outbox {
       log.debug({ attempt }, 'alerting outbox: delivered');
       return true;
     } catch (e) {
-      const err = e as Error & { permanent?: boolean };
+      const err = e as Error & { permanent?: boolean; retryAfterMs?: number };
       const message = err.message ?? String(e);
       const now = clock.now();
       if (err.permanent === true || attempt >= config.maxAttempts || now - createdAt >= config.maxAge) {
@@ -181,7 +181,8 @@ export class Outbox {
         log.error({ attempt, error: message }, 'alerting outbox: notification given up');
       } else {
         const base = Math.min(config.maxBackoff, config.initialBackoff * 2 ** (attempt - 1));
-        const delay = Math.round(base * (0.8 + 0.4 * this.random()));
+        // A receiver's Retry-After (Slack rate limits) wins over our backoff, capped at maxBackoff.
+        const delay = Math.max(Math.round(base * (0.8 + 0.4 * this.random())), Math.min(err.retryAfterMs ?? 0, config.maxBackoff));
         store.markRetry(id, now + delay, message);
         this.metrics?.sent.inc({ result: 'retry' });
         log.warn({ attempt, retryInMs: delay, error: message }, 'alerting outbox: delivery failed; will retry');

@@ -23,6 +23,12 @@ export interface ForecastSignal {
   horizon: number;
   /** Probability in [0, 1] that the limit is crossed within `horizon`. */
   probability: number;
+  /**
+   * Probability of crossing within any span (ms from `t`). With it, a rule with a shorter horizon than the
+   * forecast's (disk full within 24 h from a 7-day forecast) uses the right probability; without it, such a rule
+   * also requires the point ETA inside its horizon and uses `probability`, which then overstates.
+   */
+  probabilityWithin?: (withinMs: number) => number;
 }
 
 /** The kinds of alert rule. */

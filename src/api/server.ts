@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import client from 'prom-client';
 import { type Agent, createAgent } from '../agent/index.js';
+import { AlertManager, alertingConfigSchema, registerAlertingRoutes } from '../alerting/index.js';
 import type { VigilConfig } from '../config/index.js';
 import {
   type Clock,
@@ -16,7 +17,13 @@ import {
   VigilError,
 } from '../core/index.js';
 import { DetectionEngine } from '../detect/index.js';
-import { ForecastEngine, forecastConfigSchema, forecastSeriesProvider, registerForecastRoutes } from '../forecast/index.js';
+import {
+  crossingConfidence,
+  ForecastEngine,
+  forecastConfigSchema,
+  forecastSeriesProvider,
+  registerForecastRoutes,
+} from '../forecast/index.js';
 import { IngestPipeline, registerVigilJsonRoutes } from '../ingest/index.js';
 import { registerPromApiRoutes } from '../promql/index.js';
 import { openStorage } from '../tsdb/index.js';
@@ -24,6 +31,7 @@ import { AnomalyLog } from './anomaly-log.js';
 import { createApp } from './app.js';
 import { AuthStore, type Bootstrap } from './auth/auth-store.js';
 import { EventHub } from './event-hub.js';
+import { forecastSignal } from './forecast-signal.js';
 import { registerAnomalyRoutes } from './routes/anomalies.js';
 import { registerAuthRoutes } from './routes/auth.js';
 import { registerHealthRoutes } from './routes/health.js';
@@ -123,6 +131,25 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   });
   if (forecastCfg.enabled) await forecasts.start();
 
+  const alerting = new AlertManager({
+    dataDir,
+    logger: log.child({ part: 'alerting' }),
+    registry,
+    clock,
+    publicUrl: config.server.publicUrl ?? `http://${config.server.host}:${config.server.port}`,
+    querier: storage,
+    config: config.alerting ?? alertingConfigSchema.parse({}),
+    feedback: (tenant, series, start, end, kind) => detection.feedback(tenant, series, start, end, kind),
+  });
+  alerting.start();
+  detection.onAnomaly((a) => alerting.onAnomaly(a));
+  pipeline.onAppended((tenant, batch) => alerting.onSamples(tenant, batch));
+  forecasts.onForecast((tenant, r) => {
+    const e = r.exhaustion;
+    const signal = e ? forecastSignal(r, (within) => crossingConfidence(e, within), forecastCfg.horizon) : null;
+    if (signal) alerting.onForecast(tenant, signal);
+  });
+
   let https: { cert: Buffer; key: Buffer } | undefined;
   if (config.server.tlsCert || config.server.tlsKey) {
     if (!config.server.tlsCert || !config.server.tlsKey)
@@ -142,6 +169,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   registerVigilJsonRoutes(app, { pipeline, bodyLimit: config.server.bodyLimit });
   registerPromApiRoutes(app, { querier: storage, logger: log.child({ part: 'promql' }), extraSeries: [forecastSeriesProvider(forecasts)] });
   registerForecastRoutes(app, { engine: forecasts });
+  registerAlertingRoutes(app, { manager: alerting });
   registerStreamRoutes(app, { hub, parseSelector });
   registerAnomalyRoutes(app, { log: anomalies });
   registerModelRoutes(app, { detection });
@@ -180,6 +208,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       await app.close();
       await detection.stop();
       await forecasts.stop();
+      await alerting.stop();
       await storage.close();
       anomalies.close();
       auth.close();

@@ -32,6 +32,8 @@ export interface DetectorSettings {
   seasonalAlpha: number;
   /** The daily model is chosen when its prediction error is below this share of the local level's. */
   dailyRatio: number;
+  /** Bins of the daily profile (interpolated linearly between bin centres). */
+  dayBins: number;
   /** Time constant of the slow level that drift is measured against (ms). */
   driftTauMs: number;
   /** CUSUM allowance in scale units. */
@@ -57,6 +59,7 @@ export const DEFAULT_DETECTOR_SETTINGS: Readonly<DetectorSettings> = Object.free
   selectTauMs: 2 * 24 * 3600_000,
   seasonalAlpha: 0.15,
   dailyRatio: 0.8,
+  dayBins: 48,
   driftTauMs: 6 * 3600_000,
   cusumK: 0.5,
   tailQuantile: 0.98,
@@ -66,10 +69,13 @@ export const DEFAULT_DETECTOR_SETTINGS: Readonly<DetectorSettings> = Object.free
 });
 
 const DAY_MS = 24 * 3600_000;
-const DAY_BINS = 48;
-const BIN_MS = DAY_MS / DAY_BINS;
 const MODEL_FLAT = 0;
 const MODEL_DAILY = 1;
+const MODEL_WEEKLY = 2;
+const WEEK_MS = 7 * DAY_MS;
+/** Shift so that weekly bin 0 starts on Monday 00:00 UTC (1970-01-01 was a Thursday). */
+const WEEK_PHASE = 3 * DAY_MS;
+const WEEK_BINS = 168;
 const MAX_FEEDBACK = 16;
 const HIST_BINS = 16;
 /** Per-sample decay of the surprise histograms (a horizon of about 5,000 samples). */
@@ -98,14 +104,11 @@ export interface SeriesModelState {
   step: number;
   level: number;
   levelMad: number;
-  base: number;
-  /** Daily profile: offsets from base and mean absolute deviations, DAY_BINS each; NaN = not seen yet. */
-  dayOff: number[];
-  dayMad: number[];
-  /** Day-of-week offsets on top of the daily profile. */
-  /** Smoothed absolute prediction errors of the flat, daily and weekly models. */
+  /** Daily profile, and the weekly one once the series is sampled at least hourly (else empty). */
+  day: ProfileState;
+  week: ProfileState;
+  /** Smoothed absolute prediction error of the local level (the profiles keep their own). */
   errFlat: number;
-  errDay: number;
   model: number;
   min: number;
   max: number;
@@ -161,12 +164,82 @@ export interface ModelSummary extends LearningInfo {
   kind: SeriesKind;
   lastT: number;
   /** The baseline model chosen by predictive error. */
-  model: 'flat' | 'daily';
+  model: 'flat' | 'daily' | 'weekly';
   bandFactor: number;
   feedback: FeedbackEntry[];
 }
 
-function newState(kind: SeriesKind): SeriesModelState {
+/** A seasonal profile under a fast deseasonalised level (additive Holt-Winters), piecewise linear between bin centres. */
+export interface ProfileState {
+  periodMs: number;
+  /** Offsets from the level, one per bin; NaN = bin not seen yet. */
+  off: number[];
+  /** Mean absolute deviation per bin. */
+  mad: number[];
+  /** Fast deseasonalised level. */
+  base: number;
+  /** Smoothed absolute prediction error of this model. */
+  err: number;
+}
+
+function newProfile(periodMs: number, bins: number): ProfileState {
+  return { periodMs, off: new Array<number>(bins).fill(Number.NaN), mad: new Array<number>(bins).fill(0), base: 0, err: 0 };
+}
+
+// Scratch results of the last profileOffset call (single-threaded hot path; avoids allocating).
+let scratchNear = 0;
+let scratchB0 = 0;
+let scratchB1 = 0;
+let scratchFrac = 0;
+
+/** The profile's offset at time t (NaN when neither neighbouring bin has been seen). */
+function profileOffset(p: ProfileState, t: number): number {
+  const n = p.off.length;
+  const binMs = p.periodMs / n;
+  const phase = ((t + WEEK_PHASE) % p.periodMs) / binMs;
+  scratchNear = Math.floor(phase);
+  const pos = phase - 0.5;
+  const fl = Math.floor(pos);
+  scratchFrac = pos - fl;
+  scratchB0 = (fl + n) % n;
+  scratchB1 = (fl + 1) % n;
+  const o0 = p.off[scratchB0] as number;
+  const o1 = p.off[scratchB1] as number;
+  return Number.isNaN(o0) ? o1 : Number.isNaN(o1) ? o0 : o0 + scratchFrac * (o1 - o0);
+}
+
+/** One learning step of a profile: the level moves fast, the bins slowly; clipped so a spike does not drag them. */
+function profileLearn(p: ProfileState, t: number, v: number, dt: number, levelAlpha: number, seasonalAlpha: number, clip: number, floor: number, levelMad: number): void {
+  const o = profileOffset(p, t);
+  const have = !Number.isNaN(o);
+  const pred = have ? p.base + o : p.base;
+  const baseBefore = p.base;
+  const rb = v - (have ? o : 0) - p.base;
+  p.base += levelAlpha * (rb > clip ? clip : Math.max(rb, -clip));
+  const near = scratchNear;
+  const binMs = p.periodMs / p.off.length;
+  const aBin = Math.min(0.5, (seasonalAlpha * dt) / binMs);
+  const off = v - baseBefore;
+  const cur = p.off[near] as number;
+  if (!have || Number.isNaN(cur)) {
+    p.off[near] = off;
+    p.mad[near] = levelMad;
+    return;
+  }
+  const ro = off - o;
+  const m = p.mad[near] as number;
+  const lim = 4 * Math.max(m, floor);
+  const roc = ro > lim ? lim : Math.max(ro, -lim);
+  const o0 = p.off[scratchB0] as number;
+  const o1 = p.off[scratchB1] as number;
+  if (!Number.isNaN(o0) && !Number.isNaN(o1)) {
+    p.off[scratchB0] = o0 + aBin * 2 * (1 - scratchFrac) * roc;
+    p.off[scratchB1] = o1 + aBin * 2 * scratchFrac * roc;
+  } else p.off[near] = cur + aBin * roc;
+  p.mad[near] = m + aBin * (Math.min(Math.abs(v - pred), lim) - m);
+}
+
+function newState(kind: SeriesKind, dayBins: number): SeriesModelState {
   return {
     version: 1,
     kind,
@@ -178,11 +251,9 @@ function newState(kind: SeriesKind): SeriesModelState {
     step: 0,
     level: 0,
     levelMad: 0,
-    base: 0,
-    dayOff: new Array<number>(DAY_BINS).fill(Number.NaN),
-    dayMad: new Array<number>(DAY_BINS).fill(0),
+    day: newProfile(DAY_MS, dayBins),
+    week: newProfile(WEEK_MS, 0),
     errFlat: 0,
-    errDay: 0,
     model: MODEL_FLAT,
     min: Number.POSITIVE_INFINITY,
     max: Number.NEGATIVE_INFINITY,
@@ -221,6 +292,12 @@ function humanMs(ms: number): string {
 
 const LN10 = Math.LN10;
 
+/** Half-octave bin of a surprise x ≥ 2: floor(2·log2(x/2)) = floor(log2(x²/4)), via clz32 instead of a logarithm. */
+function histBin(x: number): number {
+  const q = x >= 363 ? 32768 : (x * x) / 4;
+  return Math.min(HIST_BINS - 1, 31 - Math.clz32(q));
+}
+
 /**
  * The per-series streaming detector: `update(t, v)` scores each sample causally against an ensemble
  * (robust local level, daily and weekly profiles chosen by predictive error, CUSUM change points,
@@ -233,7 +310,7 @@ export class SeriesModel {
 
   constructor(opts: { kind?: SeriesKind; state?: SeriesModelState; settings?: Partial<DetectorSettings> } = {}) {
     this.cfg = { ...DEFAULT_DETECTOR_SETTINGS, ...opts.settings };
-    this.s = opts.state ? structuredClone(opts.state) : newState(opts.kind ?? 'gauge');
+    this.s = opts.state ? structuredClone(opts.state) : newState(opts.kind ?? 'gauge', this.cfg.dayBins);
   }
 
   /** A deep copy of the model's state (plain data; restore with `new SeriesModel({ state })`). */
@@ -277,7 +354,7 @@ export class SeriesModel {
     return {
       kind: s.kind,
       lastT: s.lastT,
-      model: s.model === MODEL_DAILY ? 'daily' : 'flat',
+      model: s.model === MODEL_WEEKLY ? 'weekly' : s.model === MODEL_DAILY ? 'daily' : 'flat',
       bandFactor: s.widen,
       feedback: s.feedback.map((f) => ({ ...f })),
       ...this.learningInfo(),
@@ -328,7 +405,7 @@ export class SeriesModel {
       s.lastT = t;
       s.lastV = v;
       s.level = v;
-      s.base = v;
+      s.day.base = v;
       s.slow = v;
       s.min = v;
       s.max = v;
@@ -344,27 +421,24 @@ export class SeriesModel {
     // Floor under every scale: a tiny share of the range seen, so quantised or constant series stay finite.
     const floor = 1e-3 * (s.max - s.min) + eps;
 
-    // Predictions of the three candidate models.
-    const bin = Math.floor((t % DAY_MS) / BIN_MS);
-    // The daily profile is piecewise linear between bin centres.
-    const pos = (t % DAY_MS) / BIN_MS - 0.5;
-    const fl = Math.floor(pos);
-    const frac = pos - fl;
-    const b0 = (fl + DAY_BINS) % DAY_BINS;
-    const b1 = (fl + 1) % DAY_BINS;
-    const o0 = s.dayOff[b0] as number;
-    const o1 = s.dayOff[b1] as number;
-    const dayOff = Number.isNaN(o0) ? o1 : Number.isNaN(o1) ? o0 : o0 + frac * (o1 - o0);
+    // Predictions of the three candidate models: local level, daily and weekly profiles.
+    const day = s.day;
+    const week = s.week;
+    const dayOff = profileOffset(day, t);
+    const dayNear = scratchNear;
     const haveDay = !Number.isNaN(dayOff);
+    const hasWeek = week.off.length > 0;
+    const weekOff = hasWeek ? profileOffset(week, t) : Number.NaN;
+    const weekNear = scratchNear;
+    const haveWeek = !Number.isNaN(weekOff);
     const pFlat = s.level;
-    const pDay = haveDay ? s.base + dayOff : pFlat;
+    const pDay = haveDay ? day.base + dayOff : pFlat;
+    const pWeek = haveWeek ? week.base + weekOff : pDay;
     const chosen = s.model;
-    const expected = chosen === MODEL_FLAT ? pFlat : pDay;
+    const expected = chosen === MODEL_FLAT ? pFlat : chosen === MODEL_DAILY ? pDay : pWeek;
     let scale = s.levelMad;
-    if (chosen !== MODEL_FLAT) {
-      const bm = s.dayMad[bin] as number;
-      scale = Math.max(bm, 0.5 * s.errDay);
-    }
+    if (chosen === MODEL_DAILY) scale = Math.max(day.mad[dayNear] as number, 0.5 * day.err);
+    else if (chosen === MODEL_WEEKLY) scale = Math.max(week.mad[weekNear] as number, 0.5 * week.err);
     scale = Math.max(scale, floor) * s.widen;
     const r = v - expected;
     const z = r / scale;
@@ -386,7 +460,8 @@ export class SeriesModel {
     const warm = s.n >= WARMUP;
     const pSpike = warm ? this.tailP(0, sSpike) : 1;
     const pCusum = warm ? this.tailP(1, sCusum) : 1;
-    const sDrift = Math.abs(s.base - s.slow) / scale;
+    const chosenBase = chosen === MODEL_FLAT ? s.level : chosen === MODEL_DAILY ? day.base : week.base;
+    const sDrift = Math.abs(chosenBase - s.slow) / scale;
     const pDrift = warm ? this.tailP(2, sDrift) : 1;
     let pNovel = 1;
     const range = s.max - s.min;
@@ -452,41 +527,36 @@ export class SeriesModel {
       s.level += cfg.levelAlpha * rFlatC;
       s.levelMad += cfg.scaleAlpha * (Math.min(Math.abs(rFlat), 4 * Math.max(s.levelMad, floor)) - s.levelMad);
     }
-    // Holt-Winters-style: a fast deseasonalised level under a slowly learnt daily profile.
-    const baseBefore = s.base;
-    const rb = v - (haveDay ? dayOff : 0) - s.base;
-    s.base += cfg.levelAlpha * (rb > clip ? clip : Math.max(rb, -clip));
-    const aBin = Math.min(0.5, (cfg.seasonalAlpha * dt) / BIN_MS);
-    const off = v - baseBefore;
-    if (!haveDay || Number.isNaN(s.dayOff[bin] as number)) {
-      s.dayOff[bin] = off;
-      s.dayMad[bin] = s.levelMad;
-    } else {
-      const ro = off - dayOff;
-      const lim = 4 * Math.max(s.dayMad[bin] as number, floor);
-      const roc = ro > lim ? lim : Math.max(ro, -lim);
-      if (!Number.isNaN(o0) && !Number.isNaN(o1)) {
-        s.dayOff[b0] = o0 + aBin * 2 * (1 - frac) * roc;
-        s.dayOff[b1] = o1 + aBin * 2 * frac * roc;
-      } else s.dayOff[bin] = (s.dayOff[bin] as number) + aBin * roc;
-      s.dayMad[bin] = (s.dayMad[bin] as number) + aBin * (Math.min(Math.abs(v - pDay), lim) - (s.dayMad[bin] as number));
+    profileLearn(day, t, v, dt, cfg.levelAlpha, cfg.seasonalAlpha, clip, floor, s.levelMad);
+    if (hasWeek) profileLearn(week, t, v, dt, cfg.levelAlpha, cfg.seasonalAlpha, clip, floor, s.levelMad);
+    else if (t - s.firstT > DAY_MS && s.step <= 3600_000) {
+      // Hourly or finer: start a weekly profile (it needs a week before it can be chosen).
+      s.week = newProfile(WEEK_MS, WEEK_BINS);
+      s.week.base = day.base;
     }
     const aSel = Math.min(1, dt / cfg.selectTauMs);
-    const cap = 10 * Math.max(s.errFlat, s.errDay, floor);
+    const cap = 10 * Math.max(s.errFlat, day.err, floor);
     s.errFlat += aSel * (Math.min(Math.abs(v - pFlat), cap) - s.errFlat);
-    s.errDay += aSel * (Math.min(Math.abs(v - pDay), cap) - s.errDay);
-    if (t - s.firstT > 1.5 * DAY_MS && s.step <= BIN_MS) {
-      s.model = s.errDay < cfg.dailyRatio * s.errFlat ? MODEL_DAILY : MODEL_FLAT;
+    day.err += aSel * (Math.min(Math.abs(v - pDay), cap) - day.err);
+    if (hasWeek) week.err += aSel * (Math.min(Math.abs(v - pWeek), cap) - week.err);
+    const span = t - s.firstT;
+    let model = s.model;
+    if (span > 1.5 * DAY_MS && s.step <= DAY_MS / day.off.length) model = day.err < cfg.dailyRatio * s.errFlat ? MODEL_DAILY : MODEL_FLAT;
+    if (hasWeek && span > 8 * DAY_MS && week.err < cfg.dailyRatio * s.errFlat && week.err < 0.9 * day.err) model = MODEL_WEEKLY;
+    if (model !== s.model) {
+      s.model = model;
+      s.slow = model === MODEL_FLAT ? s.level : model === MODEL_DAILY ? day.base : week.base;
     }
     // A confirmed change point re-baselines the models so the change pages once, not for as long as it lasts.
     if ((which === 1 || which === 4) && rawScore >= cfg.episodeScore) {
       s.level = v;
-      s.base = v - (haveDay ? dayOff : 0);
-      s.slow = s.base;
+      day.base = v - (haveDay ? dayOff : 0);
+      if (hasWeek) week.base = v - (haveWeek ? weekOff : 0);
+      s.slow = s.model === MODEL_FLAT ? s.level : s.model === MODEL_DAILY ? day.base : week.base;
       cusumPos = 0;
       cusumNeg = 0;
     }
-    s.slow += Math.min(1, dt / cfg.driftTauMs) * (s.base - s.slow);
+    s.slow += Math.min(1, dt / cfg.driftTauMs) * ((s.model === MODEL_FLAT ? s.level : s.model === MODEL_DAILY ? day.base : week.base) - s.slow);
     s.fastResid += 0.3 * (r - s.fastResid);
     s.cusumPos = cusumPos;
     s.cusumNeg = cusumNeg;
@@ -530,7 +600,7 @@ export class SeriesModel {
     const pot = (1 - q) * Math.exp(-(x - u) / (s.tailBeta[k] as number));
     if (pot > 0.01 || x < 2) return pot;
     // Large surprises of this size seen before are not rare: the decayed histogram bounds the tail from below.
-    const b = Math.min(HIST_BINS - 1, Math.floor(2 * Math.log2(x / 2)));
+    const b = histBin(x);
     const h = s.hist;
     let tail = 0;
     for (let i = k * HIST_BINS + b; i < (k + 1) * HIST_BINS; i++) tail += h[i] as number;
@@ -551,7 +621,7 @@ export class SeriesModel {
       }
     }
     if (x >= 2) {
-      const b = Math.min(HIST_BINS - 1, Math.floor(2 * Math.log2(x / 2)));
+      const b = histBin(x);
       s.hist[k * HIST_BINS + b] = (s.hist[k * HIST_BINS + b] as number) + s.histW;
     }
     const q = this.cfg.tailQuantile;
@@ -593,7 +663,7 @@ export class SeriesModel {
       case 'trend':
         return `${what} is drifting ${v > expected ? 'up' : 'down'} (${fmt(v)}, expected ${band})`;
       case 'seasonal':
-        return `${what} ${fmt(v)} breaks the usual daily pattern (expected ${band} at this time)`;
+        return `${what} ${fmt(v)} breaks the usual ${this.s.model === MODEL_WEEKLY ? 'weekly' : 'daily'} pattern (expected ${band} at this time)`;
       case 'novel':
         return `${what} ${fmt(v)} is outside anything seen before (${fmt(this.s.min)}–${fmt(this.s.max)})`;
       case 'flatline':

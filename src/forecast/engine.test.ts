@@ -26,15 +26,30 @@ function build(): { q: MemoryQuerier; engine: ForecastEngine } {
   const fs = (host: string, mountpoint: string) => ({ host, mountpoint, device: '/dev/sda1', fstype: 'ext4' });
   // db-3 /var: 100 GB, fills 2 GB/h from 20 GB three days ago → 164 GB?? no: capped by design below
   fill(q, 'acme', { __name__: 'node_filesystem_size_bytes', ...fs('db-3', '/var') }, () => 200 * GB);
-  fill(q, 'acme', { __name__: 'node_filesystem_avail_bytes', ...fs('db-3', '/var') }, (t) => 200 * GB - (40 * GB + (2 * GB * (t - (NOW - 3 * DAY))) / HOUR) + jitter());
+  fill(
+    q,
+    'acme',
+    { __name__: 'node_filesystem_avail_bytes', ...fs('db-3', '/var') },
+    (t) => 200 * GB - (40 * GB + (2 * GB * (t - (NOW - 3 * DAY))) / HOUR) + jitter(),
+  );
   // web-1 /: flat at 30 of 100 GB
   fill(q, 'acme', { __name__: 'node_filesystem_size_bytes', ...fs('web-1', '/') }, () => 100 * GB);
   fill(q, 'acme', { __name__: 'node_filesystem_avail_bytes', ...fs('web-1', '/') }, () => 70 * GB + jitter());
   // web-1 memory: 16 GB total, 6 GB used with a daily cycle
   fill(q, 'acme', { __name__: 'node_memory_MemTotal_bytes', host: 'web-1' }, () => 16 * GB);
-  fill(q, 'acme', { __name__: 'node_memory_MemAvailable_bytes', host: 'web-1' }, (t) => 10 * GB + GB * Math.sin((2 * Math.PI * t) / DAY) + jitter());
+  fill(
+    q,
+    'acme',
+    { __name__: 'node_memory_MemAvailable_bytes', host: 'web-1' },
+    (t) => 10 * GB + GB * Math.sin((2 * Math.PI * t) / DAY) + jitter(),
+  );
   // a queue with a configured limit, growing 100 items an hour from 1000 toward 10,000
-  fill(q, 'acme', { __name__: 'queue_depth', host: 'mq-1', job: 'ingest' }, (t) => 1000 + (100 * (t - (NOW - 3 * DAY))) / HOUR + (r() - 0.5) * 10);
+  fill(
+    q,
+    'acme',
+    { __name__: 'queue_depth', host: 'mq-1', job: 'ingest' },
+    (t) => 1000 + (100 * (t - (NOW - 3 * DAY))) / HOUR + (r() - 0.5) * 10,
+  );
   // another tenant's disk must never show up for acme
   fill(q, 'other', { __name__: 'node_filesystem_size_bytes', ...fs('secret', '/data') }, () => 10 * GB);
   fill(q, 'other', { __name__: 'node_filesystem_avail_bytes', ...fs('secret', '/data') }, () => 1 * GB);
@@ -124,7 +139,12 @@ describe('ForecastEngine', () => {
 
   it('exposes forecasts and ETAs as query-API series', async () => {
     const p = forecastSeriesProvider(engine);
-    const tte = await p.select('acme', [{ name: '__name__', op: '=', value: 'vigil_time_to_exhaustion_seconds' }], 0, Number.MAX_SAFE_INTEGER);
+    const tte = await p.select(
+      'acme',
+      [{ name: '__name__', op: '=', value: 'vigil_time_to_exhaustion_seconds' }],
+      0,
+      Number.MAX_SAFE_INTEGER,
+    );
     expect(tte.map((s) => s.labels.host).sort()).toEqual(['db-3', 'mq-1']);
     const upper = await p.select(
       'acme',
@@ -140,5 +160,26 @@ describe('ForecastEngine', () => {
     expect(upper[0]!.labels.forecast_of).toBe('node_filesystem_used_bytes');
     expect(upper[0]!.timestamps.every((t) => t > NOW && t <= NOW + 6 * HOUR)).toBe(true);
     expect(await p.series('other', [{ name: '__name__', op: '=', value: 'vigil_forecast' }])).toHaveLength(3);
+  });
+});
+
+describe('ForecastEngine loop', () => {
+  it('runs at start() for every tenant and stops cleanly', async () => {
+    const { q } = build();
+    const engine = new ForecastEngine({
+      querier: q,
+      logger: silentLogger(),
+      clock: new FakeClock(NOW),
+      historyMs: DAY,
+      maxPoints: 300,
+      horizonMs: 6 * HOUR,
+      tenants: () => ['acme', 'other'],
+    });
+    await engine.start();
+    const deadline = Date.now() + 30_000;
+    while (engine.capacity('other').length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(engine.capacity('acme').length).toBe(3);
+    expect(engine.capacity('other').length).toBe(1);
+    await engine.stop();
   });
 });

@@ -3,17 +3,17 @@ import client, { type Registry } from 'prom-client';
 import {
   type Clock,
   DEFAULT_TENANT,
+  formatDuration,
   type LabelMatcher,
   type Labels,
   type Logger,
-  VigilError,
-  formatDuration,
   matchesAll,
   parseSelector,
   seriesKey,
   siblingModule,
   startWorker,
   systemClock,
+  VigilError,
 } from '../core/index.js';
 import type { Querier, SeriesData } from '../tsdb/index.js';
 import type { CapacityLimit } from './config.js';
@@ -362,7 +362,15 @@ export class ForecastEngine {
     for (const l of this.limits) {
       const data = await this.querier.selectStep(tenant, parseSelector(l.selector), q);
       for (const s of data) {
-        const job = this.job(s.labels, onGrid(s, start, step, size), start, step, horizon, l.limit, l.resource ?? s.labels.__name__ ?? 'custom');
+        const job = this.job(
+          s.labels,
+          onGrid(s, start, step, size),
+          start,
+          step,
+          horizon,
+          l.limit,
+          l.resource ?? s.labels.__name__ ?? 'custom',
+        );
         if (job !== null && !seen.has(job.job.series)) {
           seen.add(job.job.series);
           jobs.push(job);
@@ -372,7 +380,15 @@ export class ForecastEngine {
     return jobs;
   }
 
-  private job(labels: Labels, values: number[], start: number, step: number, horizon: number, limit: number, resource: string): PendingJob | null {
+  private job(
+    labels: Labels,
+    values: number[],
+    start: number,
+    step: number,
+    horizon: number,
+    limit: number,
+    resource: string,
+  ): PendingJob | null {
     let lastIdx = values.length - 1;
     while (lastIdx >= 0 && !Number.isFinite(values[lastIdx] as number)) lastIdx--;
     if (lastIdx < 0) return null;

@@ -70,7 +70,8 @@ export function estimateExhaustion(input: ExhaustionInput, options: ExhaustionOp
     basis,
     reason,
   });
-  if (n < 6 || !(limit > 0) || !Number.isFinite(limit)) return none('unknown', n ? (y[n - 1] as number) : 0, 0, 'window', 'not enough history');
+  if (n < 6 || !(limit > 0) || !Number.isFinite(limit))
+    return none('unknown', n ? (y[n - 1] as number) : 0, 0, 'window', 'not enough history');
   const last = y[n - 1] as number;
   if (last >= limit) return none('full', last, 0, 'window', 'at or over the limit');
 
@@ -141,7 +142,8 @@ function trendEta(z: Float64Array, step: number, limit: number, basis: Exhaustio
     }
   }
   const noise: number[] = [];
-  for (let t = 0; t < m; t++) noise.push((resid[t] as number) - level - (seasonal ? (profile[(t - (m - day) + day * m) % day] as number) : 0));
+  for (let t = 0; t < m; t++)
+    noise.push((resid[t] as number) - level - (seasonal ? (profile[(t - (m - day) + day * m) % day] as number) : 0));
   const nLo = quantile(noise, bq);
   const nHi = quantile(noise, 1 - bq);
   const growth = slope * m;
@@ -179,7 +181,14 @@ function trendEta(z: Float64Array, step: number, limit: number, basis: Exhaustio
   };
   const k = crossing(slope, 0);
   if (k === null) {
-    return { status: 'flat', etaMs: null, etaLowMs: null, etaHighMs: null, ...base, reason: `no crossing within ${Math.round(maxEta / DAY_MS)} days` };
+    return {
+      status: 'flat',
+      etaMs: null,
+      etaLowMs: null,
+      etaHighMs: null,
+      ...base,
+      reason: `no crossing within ${Math.round(maxEta / DAY_MS)} days`,
+    };
   }
   const kLo = crossing(Math.max(sHi, slope), Math.max(0, nHi)) ?? k;
   const kHi = crossing(Math.min(sLo, slope), Math.min(0, nLo));
@@ -189,7 +198,12 @@ function trendEta(z: Float64Array, step: number, limit: number, basis: Exhaustio
     etaLowMs: Math.min(kLo, k) * step,
     etaHighMs: kHi === null ? null : Math.max(kHi, k) * step,
     ...base,
-    reason: basis === 'since_jump' ? 'growing since its last jump' : basis === 'without_jumps' ? 'growing apart from short bursts' : 'growing steadily',
+    reason:
+      basis === 'since_jump'
+        ? 'growing since its last jump'
+        : basis === 'without_jumps'
+          ? 'growing apart from short bursts'
+          : 'growing steadily',
   };
 }
 
@@ -238,7 +252,8 @@ function sawtooth(y: Float64Array, step: number, limit: number, drops: number[],
     return k * step <= maxEta ? Math.max(0, k) : null;
   };
   const k = at(slope);
-  if (k === null) return { status: 'flat', etaMs: null, etaLowMs: null, etaHighMs: null, ...base, reason: 'sawtooth: peaks rise too slowly to matter' };
+  if (k === null)
+    return { status: 'flat', etaMs: null, etaLowMs: null, etaHighMs: null, ...base, reason: 'sawtooth: peaks rise too slowly to matter' };
   const kHi = at(Math.min(sLo, slope));
   return {
     status: 'filling',

@@ -13,6 +13,10 @@ export interface ForecasterOptions {
   minStrength?: number;
   /** Weight of the robust seasonal profile in the blend with MSTL (0 = MSTL only). */
   blend?: number;
+  /** Ramp the blend weight from 0 at the first step to `blend` one full period ahead (MSTL knows the near future best). */
+  blendRamp?: boolean;
+  /** Interval multiplier one day ahead and beyond (linear from `intervalScale` at the first step). */
+  intervalScaleFar?: number;
   /** Multiplier of the model's interval half-widths (augurs' ETS intervals run wide on real series). */
   intervalScale?: number;
 }
@@ -26,7 +30,15 @@ export interface SeriesForecast extends PointForecast {
 }
 
 /** The production defaults. */
-export const DEFAULT_FORECASTER: Required<ForecasterOptions> = { level: 0.8, maxPoints: 4032, minStrength: 0.3, blend: 0.3, intervalScale: 0.85 };
+export const DEFAULT_FORECASTER: Required<ForecasterOptions> = {
+  level: 0.8,
+  maxPoints: 4032,
+  minStrength: 0.3,
+  blend: 0.3,
+  blendRamp: false,
+  intervalScale: 0.85,
+  intervalScaleFar: 0.85,
+};
 
 /** Forecasts `input.horizon` steps of a regularly spaced history with the production model. */
 export function forecastSeries(input: ForecastInput, options: ForecasterOptions = {}): SeriesForecast {
@@ -41,7 +53,12 @@ export function forecastSeries(input: ForecastInput, options: ForecasterOptions 
   let model: SeriesForecast['model'];
   try {
     if (periods.length > 0) {
-      f = mstlEtsForecast(y, periods.map((p) => p.steps), H, o.level);
+      f = mstlEtsForecast(
+        y,
+        periods.map((p) => p.steps),
+        H,
+        o.level,
+      );
       model = 'mstl';
     } else {
       f = etsForecast(y, H, o.level);
@@ -56,13 +73,19 @@ export function forecastSeries(input: ForecastInput, options: ForecasterOptions 
   if (!point.every(Number.isFinite)) return { ...naiveWithEmpiricalInterval(y, H, o.level), periods, model: 'naive' };
   if (o.blend > 0 && periods.length > 0) {
     const prof = seasonalProfile(y, periods[periods.length - 1]!.steps, H);
-    point = point.map((p, i) => (1 - o.blend) * p + o.blend * (prof[i] as number));
+    const period = periods[periods.length - 1]!.steps;
+    point = point.map((p, i) => {
+      const w = o.blendRamp ? o.blend * Math.min(1, (i + 1) / period) : o.blend;
+      return (1 - w) * p + w * (prof[i] as number);
+    });
   }
+  const daySteps = Math.max(1, 86_400_000 / input.stepMs);
   for (let i = 0; i < H; i++) {
     const p = point[i] as number;
     const shift = p - (f.point[i] as number);
-    lower[i] = p - Math.max(0, p - shift - (lower[i] as number)) * o.intervalScale;
-    upper[i] = p + Math.max(0, (upper[i] as number) + shift - p) * o.intervalScale;
+    const c = o.intervalScale + (o.intervalScaleFar - o.intervalScale) * Math.min(1, (i + 1) / daySteps);
+    lower[i] = p - Math.max(0, p - shift - (lower[i] as number)) * c;
+    upper[i] = p + Math.max(0, (upper[i] as number) + shift - p) * c;
   }
   return { point, lower, upper, periods, model };
 }

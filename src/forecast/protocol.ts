@@ -32,4 +32,6 @@ export interface ForecastJobResult {
 export type ToForecastWorker = { type: 'run'; id: number; jobs: ForecastJob[]; maxPoints: number };
 
 /** Messages from the forecast worker. */
-export type FromForecastWorker = { type: 'done'; id: number; results: ForecastJobResult[] } | { type: 'error'; id: number; message: string };
+export type FromForecastWorker =
+  | { type: 'done'; id: number; results: ForecastJobResult[] }
+  | { type: 'error'; id: number; message: string };

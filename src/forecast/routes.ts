@@ -13,10 +13,14 @@ export interface ForecastRouteDeps {
  * and see only the caller's tenant. A bad selector answers 400 BAD_QUERY.
  */
 export function registerForecastRoutes(app: FastifyInstance, deps: { engine: ForecastEngine }): void {
-  app.get<{ Querystring: { series?: string } }>('/api/v1/forecasts', { config: { auth: 'read' } }, async (req): Promise<{ forecasts: ForecastResult[] }> => {
-    const series = typeof req.query.series === 'string' ? req.query.series : undefined;
-    return { forecasts: deps.engine.forecasts(req.tenant, series) };
-  });
+  app.get<{ Querystring: { series?: string } }>(
+    '/api/v1/forecasts',
+    { config: { auth: 'read' } },
+    async (req): Promise<{ forecasts: ForecastResult[] }> => {
+      const series = typeof req.query.series === 'string' ? req.query.series : undefined;
+      return { forecasts: deps.engine.forecasts(req.tenant, series) };
+    },
+  );
   app.get('/api/v1/capacity', { config: { auth: 'read' } }, async (req): Promise<{ capacity: CapacityRow[] }> => {
     return { capacity: deps.engine.capacity(req.tenant) };
   });

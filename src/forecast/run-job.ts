@@ -26,7 +26,17 @@ export function runForecastJob(job: ForecastJob, maxPoints: number): ForecastJob
     const exhaustion = job.limit === null ? null : estimateExhaustion({ values, stepMs, limit: job.limit });
     return { series: job.series, point: f.point, lower: f.lower, upper: f.upper, periods: f.periods, model: f.model, exhaustion, stepMs };
   } catch (e) {
-    return { series: job.series, point: [], lower: [], upper: [], periods: [], model: 'none', exhaustion: null, stepMs, error: e instanceof Error ? e.message : String(e) };
+    return {
+      series: job.series,
+      point: [],
+      lower: [],
+      upper: [],
+      periods: [],
+      model: 'none',
+      exhaustion: null,
+      stepMs,
+      error: e instanceof Error ? e.message : String(e),
+    };
   }
 }
 

@@ -5,6 +5,7 @@ export { type AppendedListener, IngestPipeline, type IngestPipelineOptions } fro
 export * from './remote-write/index.js';
 export type { IngestRejection, IngestReport, IngestRouteDeps } from './route-deps.js';
 export { decodeContentEncoding } from './route-helpers.js';
+export * from './scrape/index.js';
 export { type DecodedBatch, decodeVigilBatch } from './vigil-json/decode.js';
 export { registerVigilJsonRoutes, type VigilJsonRouteDeps } from './vigil-json/route.js';
 export { parseTimestamp, parseTimestampValueCsv } from './import/csv.js';

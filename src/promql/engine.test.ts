@@ -134,6 +134,16 @@ describe('PromQL engine semantics', () => {
     expect(await e.instantQuery(T, 'scalar(up) * 2', 0)).toEqual({ resultType: 'scalar', t: 0, v: 14 });
   });
 
+  it('fails a query that would load more samples than allowed', async () => {
+    const q = new MemoryQuerier();
+    const { ts, vs } = every10s(100, (i) => i);
+    q.add(T, { __name__: 'g' }, ts, vs);
+    const e = new PromQLEngine({ querier: q, maxSamples: 50 });
+    expect(await failure(e.instantQuery(T, 'sum_over_time(g[20m])', 990_000))).toBe(
+      'QUERY_FAILED: query processing would load too many samples into memory in query execution',
+    );
+  });
+
   it('scopes reads to the tenant', async () => {
     const e = engineWith((q) => q.add('other', { __name__: 'up' }, [0], [1]));
     expect(vector(await e.instantQuery(T, 'up', 0))).toEqual({});

@@ -263,13 +263,17 @@ export class PromQLEngine {
     const p: number[] = new Array(params.length).fill(0);
     for (const d of data) {
       this.check(ctx);
-      const ts: number[] = [];
-      const vs: number[] = [];
-      for (let i = 0; i < d.timestamps.length; i++) {
-        const v = d.values[i] as number;
-        if (isStaleNaN(v)) continue;
-        ts.push(d.timestamps[i] as number);
-        vs.push(v);
+      let ts = d.timestamps;
+      let vs = d.values;
+      if (vs.some(isStaleNaN)) {
+        ts = [];
+        vs = [];
+        for (let i = 0; i < d.timestamps.length; i++) {
+          const v = d.values[i] as number;
+          if (isStaleNaN(v)) continue;
+          ts.push(d.timestamps[i] as number);
+          vs.push(v);
+        }
       }
       const s = newSeries(keepName ? d.labels : dropMetricName(d.labels), n);
       let lo = 0;

@@ -144,8 +144,25 @@ export class BitReader {
     return b;
   }
 
-  /** Counts 1-bits up to the first 0 (consumed) or until `max` ones were read. */
+  /** Counts 1-bits up to the first 0 (consumed) or until `max` (≤ 16) ones were read. */
   readOnes(max: number): number {
+    let acc = this.acc;
+    let nacc = this.nacc;
+    while (nacc <= 24 && this.pos < this.endByte) {
+      acc = ((acc << 8) | this.buf[this.pos++]!) >>> 0;
+      nacc += 8;
+    }
+    if (nacc > max) {
+      // Leading ones of the buffered bits, left-aligned and inverted.
+      const ones = Math.clz32(~(acc << (32 - nacc)));
+      const used = ones >= max ? max : ones + 1;
+      nacc -= used;
+      this.acc = nacc === 0 ? 0 : acc & ((1 << nacc) - 1);
+      this.nacc = nacc;
+      return ones >= max ? max : ones;
+    }
+    this.acc = acc;
+    this.nacc = nacc;
     let n = 0;
     while (n < max && this.readBit() === 1) n++;
     return n;

@@ -23,6 +23,8 @@ const MAX_DECIMAL_INT = 2 ** 52;
 const POW10: number[] = [];
 for (let k = 0; k <= MAX_SCALE; k++) POW10.push(10 ** k);
 
+// Scratch for scaled integers, grown on demand.
+let ints = new Float64Array(256);
 const f64 = new Float64Array(1);
 const dv = new DataView(f64.buffer);
 
@@ -55,13 +57,9 @@ export function writeTimestamps(w: BitWriter, ts: ArrayLike<number>, from: numbe
     const delta = t - prev;
     const dod = delta - prevDelta;
     if (dod === 0) w.writeBit(0);
-    else if (dod >= -63 && dod <= 64) {
-      w.writeBits(0b10, 2);
-      w.writeBits(dod & 0x7f, 7);
-    } else if (dod >= -2047 && dod <= 2048) {
-      w.writeBits(0b110, 3);
-      w.writeBits(dod & 0xfff, 12);
-    } else if (dod >= -524287 && dod <= 524288) {
+    else if (dod >= -63 && dod <= 64) w.writeBits((0b10 << 7) | (dod & 0x7f), 9);
+    else if (dod >= -2047 && dod <= 2048) w.writeBits((0b110 << 12) | (dod & 0xfff), 15);
+    else if (dod >= -524287 && dod <= 524288) {
       w.writeBits(0b1110, 4);
       w.writeBits(dod & 0xfffff, 20);
     } else if (dod >= -2147483647 && dod <= 2147483648) {
@@ -76,13 +74,17 @@ export function writeTimestamps(w: BitWriter, ts: ArrayLike<number>, from: numbe
   }
 }
 
+const HALF: number[] = [];
+for (let b = 0; b <= 32; b++) HALF.push(b === 0 ? 0 : 2 ** (b - 1));
+
+/** Two's complement of a `bits`-wide field, as Prometheus' bucket decoding: values above half are negative. */
 function signed(v: number, bits: number): number {
-  const half = 2 ** (bits - 1);
+  const half = HALF[bits]!;
   return v > half ? v - 2 * half : v;
 }
 
 /** Reads `n` timestamps written by `writeTimestamps` into `out[off..]`. */
-export function readTimestamps(r: BitReader, n: number, out: Float64Array | number[], off: number): void {
+export function readTimestamps(r: BitReader, n: number, out: Float64Array, off: number): void {
   const t0 = r.readBig(53);
   out[off] = t0;
   if (n < 2) return;
@@ -123,24 +125,30 @@ export function readTimestamps(r: BitReader, n: number, out: Float64Array | numb
   }
 }
 
-/** Smallest k ≤ 12 such that every value equals round(v·10^k)/10^k exactly, or -1. */
+/** Smallest k ≤ 12 such that every value equals round(v·10^k)/10^k exactly, or -1. Leaves the scaled integers in `ints`. */
 export function decimalScale(vs: ArrayLike<number>, from: number, to: number): number {
+  const n = to - from;
+  if (ints.length < n) ints = new Float64Array(n * 2);
   let k = 0;
-  for (let i = from; i < to; i++) {
-    const v = vs[i]!;
-    if (!Number.isFinite(v) || Object.is(v, -0)) return -1;
-    while (true) {
-      const p = POW10[k]!;
-      const m = Math.round(v * p);
-      if (Math.abs(m) <= MAX_DECIMAL_INT && m / p === v) break;
-      if (++k > MAX_SCALE) return -1;
+  let p = 1;
+  // Values before `settled` were checked with a smaller k and must be redone once k grows.
+  let settled = 0;
+  for (let i = 0; i < n; i++) {
+    const v = vs[from + i]!;
+    let m = Math.round(v * p);
+    while (!(m / p === v && Math.abs(m) <= MAX_DECIMAL_INT) || Object.is(v, -0)) {
+      if (!Number.isFinite(v) || Object.is(v, -0) || ++k > MAX_SCALE) return -1;
+      p = POW10[k]!;
+      m = Math.round(v * p);
+      settled = i;
     }
+    ints[i] = m;
   }
-  for (let i = from; i < to; i++) {
-    const v = vs[i]!;
-    const p = POW10[k]!;
+  for (let i = 0; i < settled; i++) {
+    const v = vs[from + i]!;
     const m = Math.round(v * p);
     if (Math.abs(m) > MAX_DECIMAL_INT || m / p !== v) return -1;
+    ints[i] = m;
   }
   return k;
 }
@@ -171,16 +179,10 @@ function intCost(x: number): number {
 /** Writes x in the integer bucket code, or the literal `lit` when x is too wide. */
 function writeIntBucket(w: BitWriter, x: number, lit: number): void {
   if (x === 0) w.writeBit(0);
-  else if (x >= -31 && x <= 32) {
-    w.writeBits(0b10, 2);
-    w.writeBits(x & 0x3f, 6);
-  } else if (x >= -511 && x <= 512) {
-    w.writeBits(0b110, 3);
-    w.writeBits(x & 0x3ff, 10);
-  } else if (x >= -32767 && x <= 32768) {
-    w.writeBits(0b1110, 4);
-    w.writeBits(x & 0xffff, 16);
-  } else if (x >= -8388607 && x <= 8388608) {
+  else if (x >= -31 && x <= 32) w.writeBits((0b10 << 6) | (x & 0x3f), 8);
+  else if (x >= -511 && x <= 512) w.writeBits((0b110 << 10) | (x & 0x3ff), 13);
+  else if (x >= -32767 && x <= 32768) w.writeBits((0b1110 << 16) | (x & 0xffff), 20);
+  else if (x >= -8388607 && x <= 8388608) {
     w.writeBits(0b11110, 5);
     w.writeBits(x & 0xffffff, 24);
   } else if (x >= -2147483647 && x <= 2147483648) {
@@ -201,14 +203,10 @@ function unzigzag(z: number): number {
   return z % 2 === 0 ? z / 2 : -(z + 1) / 2;
 }
 
-// Scratch for scaled integers, grown on demand.
-let ints = new Float64Array(256);
 
-function writeDecimal(w: BitWriter, vs: ArrayLike<number>, from: number, to: number, k: number): void {
+function writeDecimal(w: BitWriter, from: number, to: number, k: number): void {
   const n = to - from;
-  if (ints.length < n) ints = new Float64Array(n * 2);
-  const p = POW10[k]!;
-  for (let i = 0; i < n; i++) ints[i] = Math.round(vs[from + i]! * p);
+  // decimalScale(vs, from, to) just left the scaled integers in `ints`.
   const m0 = ints[0]!;
   let g = 0;
   for (let i = 1; i < n; i++) {
@@ -242,7 +240,7 @@ function writeDecimal(w: BitWriter, vs: ArrayLike<number>, from: number, to: num
   }
 }
 
-function readDecimal(r: BitReader, n: number, out: Float64Array | number[], off: number): void {
+function readDecimal(r: BitReader, n: number, out: Float64Array, off: number): void {
   const k = r.readBits(4);
   if (k > MAX_SCALE) throw corrupt('bad decimal scale');
   const p = POW10[k]!;
@@ -339,7 +337,7 @@ function writeShifted(w: BitWriter, hi: number, lo: number, trail: number, sig: 
   } else w.writeBits(l, sig);
 }
 
-function readXor(r: BitReader, n: number, out: Float64Array | number[], off: number): void {
+function readXor(r: BitReader, n: number, out: Float64Array, off: number): void {
   let hi = r.readBits(32);
   let lo = r.readBits(32);
   dv.setUint32(4, hi, true);
@@ -399,7 +397,7 @@ export function writeValues(w: BitWriter, vs: ArrayLike<number>, from: number, t
   const k = decimalScale(vs, from, to);
   if (k >= 0) {
     w.writeBits(COL_DECIMAL, 2);
-    writeDecimal(w, vs, from, to, k);
+    writeDecimal(w, from, to, k);
   } else {
     w.writeBits(COL_XOR, 2);
     writeXor(w, vs, from, to);
@@ -407,7 +405,7 @@ export function writeValues(w: BitWriter, vs: ArrayLike<number>, from: number, t
 }
 
 /** Reads a value column written by `writeValues`. */
-export function readValues(r: BitReader, n: number, out: Float64Array | number[], off: number): void {
+export function readValues(r: BitReader, n: number, out: Float64Array, off: number): void {
   const kind = r.readBits(2);
   if (kind === COL_DECIMAL) readDecimal(r, n, out, off);
   else if (kind === COL_XOR) readXor(r, n, out, off);

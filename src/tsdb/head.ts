@@ -16,6 +16,8 @@ export interface MemSeries {
   sealedMaxT: number;
   /** Oldest timestamp ever stored (may be stale after retention; used to skip series in range queries). */
   minT: number;
+  /** End of the newest 1m rollup bucket written (-Infinity when none). */
+  m1MaxT: number;
   /** End of the newest 1h rollup bucket written (-Infinity when none). */
   h1MaxT: number;
   /** Last sealed sample's value (for counter increases across chunk boundaries); undefined when not loaded. */
@@ -35,6 +37,7 @@ export function newSeries(id: number, tenant: string, labels: Labels, labelsJson
     maxT: Number.NEGATIVE_INFINITY,
     sealedMaxT: Number.NEGATIVE_INFINITY,
     minT: Number.POSITIVE_INFINITY,
+    m1MaxT: Number.NEGATIVE_INFINITY,
     h1MaxT: Number.NEGATIVE_INFINITY,
     lastSealedV: undefined,
   };

@@ -9,8 +9,47 @@ export type Resolution = 60_000 | 3_600_000;
 
 const M1: Resolution = 60_000;
 const H1: Resolution = 3_600_000;
-/** Complete hours gathered before one 1h blob is written. */
-const H1_BLOB_HOURS = 24;
+/** Complete hours gathered in memory before one 1h blob is written. */
+const H1_BLOB_HOURS = 6;
+
+/** Hours of one series not yet written: 1h buckets, the last value folded in, and each bucket's decimal scale (-1: not decimal). */
+interface PendingHours {
+  b: Buckets;
+  prevLast: number | undefined;
+  scale: number[];
+  /** The series has no 1h blob yet, so its first bucket may hold its first sample ever. */
+  fresh: boolean;
+}
+
+/** Folds bucket `i` of `src` (a 1m bucket, in time order) into the pending hours. */
+function mergeHour(p: PendingHours, src: Buckets, i: number, scale: number): void {
+  const b = p.b;
+  const he = bucketEnd(src.end[i]!, H1);
+  let j = b.n - 1;
+  const last = src.last[i]!;
+  let inc = src.inc[i]!;
+  if (Number.isNaN(inc)) inc = p.prevLast === undefined ? 0 : counterIncrease(p.prevLast, last);
+  if (j < 0 || b.end[j] !== he) {
+    if (b.n === b.end.length) b.grow(b.n * 2);
+    if (b.n === 0 && p.fresh && p.prevLast === undefined) b.noPrev = src.noPrev && i === 0;
+    j = b.n++;
+    b.end[j] = he;
+    b.min[j] = src.min[i]!;
+    b.max[j] = src.max[i]!;
+    b.sum[j] = 0;
+    b.count[j] = 0;
+    b.inc[j] = 0;
+    p.scale[j] = scale;
+  } else if (scale < 0 || p.scale[j]! < 0) p.scale[j] = -1;
+  else p.scale[j] = Math.max(p.scale[j]!, scale);
+  if (src.min[i]! < b.min[j]!) b.min[j] = src.min[i]!;
+  if (src.max[i]! > b.max[j]!) b.max[j] = src.max[i]!;
+  b.sum[j]! += src.sum[i]!;
+  b.count[j]! += src.count[i]!;
+  b.last[j] = last;
+  b.inc[j]! += inc;
+  p.prevLast = last;
+}
 
 /**
  * Columns of a run of buckets (or of raw samples seen as one-sample buckets). A bucket of
@@ -40,20 +79,25 @@ export class Buckets {
     this.inc = new Float64Array(cap);
   }
 
+  /** Decimal scale shared by the samples the buckets were built from (-1: not decimal). */
+  scale = -1;
+
   /** Ensures room for `cap` buckets and empties the run. */
   reset(cap: number): void {
-    if (this.end.length < cap) {
-      const c = Math.max(cap, this.end.length * 2);
-      this.end = new Float64Array(c);
-      this.min = new Float64Array(c);
-      this.max = new Float64Array(c);
-      this.sum = new Float64Array(c);
-      this.count = new Float64Array(c);
-      this.last = new Float64Array(c);
-      this.inc = new Float64Array(c);
-    }
+    if (this.end.length < cap) this.grow(cap);
     this.n = 0;
     this.noPrev = false;
+  }
+
+  /** Ensures room for `cap` buckets, keeping the current ones. */
+  grow(cap: number): void {
+    if (this.end.length >= cap) return;
+    const c = Math.max(cap, this.end.length * 2);
+    for (const key of ['end', 'min', 'max', 'sum', 'count', 'last', 'inc'] as const) {
+      const next = new Float64Array(c);
+      next.set(this[key].subarray(0, this.n));
+      this[key] = next;
+    }
   }
 }
 
@@ -76,6 +120,7 @@ export function bucketsFromSamples(
 ): boolean {
   out.reset(k);
   const scale = decimalScale(vs, 0, k);
+  out.scale = scale;
   const p = scale >= 0 ? 10 ** scale : 1;
   let decreases = 0;
   let pv = prev;
@@ -141,17 +186,7 @@ export function decodeBuckets(blob: Uint8Array, out: Buckets): void {
   const hasInc = r.readBit() === 1;
   const noPrev = r.readBit() === 1;
   const off = out.n;
-  if (out.end.length < off + count) {
-    const tmp = new Buckets(Math.max(64, (off + count) * 2));
-    for (const key of ['end', 'min', 'max', 'sum', 'count', 'last', 'inc'] as const) tmp[key].set(out[key].subarray(0, off));
-    out.end = tmp.end;
-    out.min = tmp.min;
-    out.max = tmp.max;
-    out.sum = tmp.sum;
-    out.count = tmp.count;
-    out.last = tmp.last;
-    out.inc = tmp.inc;
-  }
+  out.grow(off + count);
   if (off === 0) out.noPrev = noPrev;
   readTimestamps(r, count, out.end, off);
   readValues(r, count, out.min, off);
@@ -180,6 +215,8 @@ export class Rollups {
     in1h: Database.Statement;
   };
   private readonly cursor = { m1: 0, h1: 0 };
+  private readonly hours = new Buckets(16);
+  private readonly pending = new Map<number, PendingHours>();
 
   constructor(private readonly db: Database.Database) {
     db.exec(`
@@ -197,68 +234,76 @@ export class Rollups {
     };
   }
 
-  /** Records the 1m rollup of head samples [0, k) of `s` (being sealed), and the 1h rollup when a day of hours is complete. */
-  add(s: MemSeries, k: number): void {
-    const hasInc = bucketsFromSamples(this.buf, s.ts, s.vs, k, M1, s.lastSealedV);
-    const b = this.buf;
-    this.stmt.insert1m.run(s.id, b.end[0]!, b.end[b.n - 1]!, encodeBuckets(b, hasInc));
-    const completeHours = Math.floor(s.ts[k - 1]! / H1) * H1;
-    const from = Number.isFinite(s.h1MaxT) ? s.h1MaxT : bucketEnd(s.minT, H1) - H1;
-    if (completeHours - from >= H1_BLOB_HOURS * H1) this.writeH1(s, from, completeHours);
+  /** Loads each series' newest 1m bucket end from the rollup index. */
+  load(byId: (id: number) => MemSeries | undefined): void {
+    for (const r of this.db.prepare('SELECT series_id AS id, max(max_t) AS t FROM rollup_1m GROUP BY series_id').iterate() as IterableIterator<{
+      id: number;
+      t: number;
+    }>) {
+      const s = byId(r.id);
+      if (s === undefined) continue;
+      s.m1MaxT = r.t;
+    }
   }
 
-  /** Builds 1h buckets ending in (from, to] from the 1m blobs and writes them as one blob. */
-  private writeH1(s: MemSeries, from: number, to: number): void {
+  /** Records the 1m rollup of head samples [0, k) of `s` (being sealed) and folds it into the series' pending hours. */
+  add(s: MemSeries, k: number): void {
+    const pending = this.pendingHours(s);
+    const b = this.buf;
+    const hasInc = bucketsFromSamples(b, s.ts, s.vs, k, M1, s.lastSealedV);
+    this.stmt.insert1m.run(s.id, b.end[0]!, b.end[b.n - 1]!, encodeBuckets(b, hasInc));
+    s.m1MaxT = b.end[b.n - 1]!;
+    for (let i = 0; i < b.n; i++) mergeHour(pending, b, i, b.scale);
+    const complete = Math.floor(s.ts[k - 1]! / H1) * H1;
+    let c = 0;
+    while (c < pending.b.n && pending.b.end[c]! <= complete) c++;
+    if (c >= H1_BLOB_HOURS) this.writeHours(s, pending, c, complete);
+  }
+
+  /**
+   * The hours of `s` not yet written as a 1h blob. Kept in memory; after a restart they are rebuilt
+   * once from the 1m blobs, which hold everything sealed.
+   */
+  private pendingHours(s: MemSeries): PendingHours {
+    let p = this.pending.get(s.id);
+    if (p !== undefined) return p;
+    p = { b: new Buckets(8), prevLast: undefined, scale: [], fresh: !Number.isFinite(s.h1MaxT) };
+    this.pending.set(s.id, p);
+    if (s.m1MaxT === Number.NEGATIVE_INFINITY) return p;
     const src = this.read;
     src.reset(64);
-    for (const blob of this.stmt.in1m.iterate(s.id, from + 1, to) as IterableIterator<Buffer>) decodeBuckets(blob, src);
-    let scale = 0;
-    for (let i = 0; i < src.n && scale >= 0; i++) {
-      const e = src.end[i]!;
-      if (e <= from || e > to) continue;
-      const k = decimalScale(src.sum, i, i + 1);
-      scale = k < 0 ? -1 : Math.max(scale, k);
+    const from = Number.isFinite(s.h1MaxT) ? s.h1MaxT : Number.NEGATIVE_INFINITY;
+    for (const blob of this.stmt.in1m.iterate(s.id, Math.max(0, from - H1), Number.MAX_SAFE_INTEGER) as IterableIterator<Buffer>) {
+      decodeBuckets(blob, src);
     }
-    const p = scale >= 0 ? 10 ** scale : 1;
-    const out = this.buf;
-    out.reset(Math.ceil((to - from) / H1) + 2);
-    out.noPrev = src.noPrev;
-    let b = -1;
-    let prevLast: number | undefined;
-    let isum = 0;
     for (let i = 0; i < src.n; i++) {
-      const e = src.end[i]!;
-      if (e <= from || e > to) {
-        prevLast = src.last[i];
-        continue;
-      }
-      const he = bucketEnd(e, H1);
-      if (b < 0 || out.end[b] !== he) {
-        if (b >= 0 && scale >= 0) out.sum[b] = isum / p;
-        b++;
-        isum = 0;
-        out.end[b] = he;
-        out.min[b] = src.min[i]!;
-        out.max[b] = src.max[i]!;
-        out.sum[b] = 0;
-        out.count[b] = 0;
-        out.inc[b] = 0;
-      }
-      if (src.min[i]! < out.min[b]!) out.min[b] = src.min[i]!;
-      if (src.max[i]! > out.max[b]!) out.max[b] = src.max[i]!;
-      if (scale >= 0) isum += Math.round(src.sum[i]! * p);
-      else out.sum[b]! += src.sum[i]!;
-      out.count[b]! += src.count[i]!;
-      out.last[b] = src.last[i]!;
-      const inc = src.inc[i]!;
-      out.inc[b]! += Number.isNaN(inc) ? (prevLast === undefined ? 0 : counterIncrease(prevLast, src.last[i]!)) : inc;
-      prevLast = src.last[i]!;
+      if (src.end[i]! <= from) p.prevLast = src.last[i]!;
+      else mergeHour(p, src, i, decimalScale(src.sum, i, i + 1));
     }
-    if (b >= 0 && scale >= 0) out.sum[b] = isum / p;
-    out.n = b + 1;
-    if (out.n > 0) this.stmt.insert1h.run(s.id, out.end[0]!, out.end[out.n - 1]!, encodeBuckets(out, true));
-    this.stmt.setH1.run(to, s.id);
-    s.h1MaxT = to;
+    if (src.noPrev && p.fresh) p.b.noPrev = true;
+    return p;
+  }
+
+  /** Writes the first `c` pending hours (all complete) as one 1h blob and drops them from memory. */
+  private writeHours(s: MemSeries, p: PendingHours, c: number, complete: number): void {
+    const b = p.b;
+    const out = this.hours;
+    out.reset(c);
+    for (const key of ['end', 'min', 'max', 'sum', 'count', 'last', 'inc'] as const) out[key].set(b[key].subarray(0, c));
+    out.n = c;
+    out.noPrev = b.noPrev;
+    for (let i = 0; i < c; i++) {
+      const k = p.scale[i]!;
+      const q = 10 ** k;
+      if (k >= 0 && Math.abs(out.sum[i]!) * q < 2 ** 52) out.sum[i] = Math.round(out.sum[i]! * q) / q;
+    }
+    this.stmt.insert1h.run(s.id, out.end[0]!, out.end[c - 1]!, encodeBuckets(out, true));
+    this.stmt.setH1.run(complete, s.id);
+    s.h1MaxT = complete;
+    for (const key of ['end', 'min', 'max', 'sum', 'count', 'last', 'inc'] as const) b[key].copyWithin(0, c, b.n);
+    b.n -= c;
+    b.noPrev = false;
+    p.scale.splice(0, c);
   }
 
   /** The coarsest resolution whose buckets tile the query's buckets exactly, if any. */
@@ -283,7 +328,7 @@ export class Rollups {
       firstEver = false;
       covered = s.h1MaxT;
     }
-    if (s.sealedMaxT > Number.NEGATIVE_INFINITY && s.sealedMaxT >= from) {
+    if (s.m1MaxT >= from) {
       src.reset(64);
       const lo = Math.max(from, covered + 1);
       for (const blob of this.stmt.in1m.iterate(s.id, lo, q.end) as IterableIterator<Buffer>) decodeBuckets(blob, src);

@@ -65,7 +65,6 @@ CREATE TABLE IF NOT EXISTS series (
   tenant TEXT NOT NULL,
   labels TEXT NOT NULL,
   min_t INTEGER,
-  sealed_max_t INTEGER,
   h1_max_t INTEGER,
   UNIQUE (tenant, labels)
 );
@@ -172,7 +171,7 @@ export class EmbeddedStorage implements Storage {
   private toSeal: MemSeries[] = [];
   private readonly stmt: {
     insertSeries: Database.Statement;
-    updateSeries: Database.Statement;
+    setMinT: Database.Statement;
     insertChunk: Database.Statement;
     chunksIn: Database.Statement;
     chunkAt: Database.Statement;
@@ -200,7 +199,7 @@ export class EmbeddedStorage implements Storage {
     this.rollups = new Rollups(this.db);
     this.stmt = {
       insertSeries: this.db.prepare('INSERT INTO series (id, tenant, labels) VALUES (?, ?, ?)'),
-      updateSeries: this.db.prepare('UPDATE series SET min_t = coalesce(min_t, ?), sealed_max_t = ? WHERE id = ?'),
+      setMinT: this.db.prepare('UPDATE series SET min_t = ? WHERE id = ? AND min_t IS NULL'),
       insertChunk: this.db.prepare('INSERT INTO chunks (series_id, min_t, max_t, data) VALUES (?, ?, ?, ?)'),
       chunksIn: this.db.prepare('SELECT data FROM chunks WHERE series_id = ? AND max_t >= ? AND min_t <= ? ORDER BY max_t').pluck(),
       chunkAt: this.db.prepare('SELECT data FROM chunks WHERE series_id = ? AND max_t >= ? AND min_t <= ? LIMIT 1').pluck(),
@@ -230,26 +229,32 @@ export class EmbeddedStorage implements Storage {
   }
 
   private load(): void {
-    const rows = this.db.prepare('SELECT id, tenant, labels, min_t, sealed_max_t, h1_max_t FROM series').all() as {
+    const rows = this.db.prepare('SELECT id, tenant, labels, min_t, h1_max_t FROM series').all() as {
       id: number;
       tenant: string;
       labels: string;
       min_t: number | null;
-      sealed_max_t: number | null;
       h1_max_t: number | null;
     }[];
     for (const r of rows) {
       const labels = JSON.parse(r.labels) as Labels;
       const s = newSeries(r.id, r.tenant, labels, r.labels);
-      if (r.sealed_max_t !== null) {
-        s.sealedMaxT = r.sealed_max_t;
-        s.maxT = r.sealed_max_t;
-      }
       if (r.min_t !== null) s.minT = r.min_t;
       if (r.h1_max_t !== null) s.h1MaxT = r.h1_max_t;
       this.register(s, identity(r.tenant, labels).key);
       if (r.id >= this.nextId) this.nextId = r.id + 1;
     }
+    // Newest sealed time per series, read from the chunk index rather than kept up to date on every seal.
+    for (const r of this.db.prepare('SELECT series_id AS id, max(max_t) AS t FROM chunks GROUP BY series_id').iterate() as IterableIterator<{
+      id: number;
+      t: number;
+    }>) {
+      const s = this.byId.get(r.id);
+      if (s === undefined) continue;
+      s.sealedMaxT = r.t;
+      s.maxT = Math.max(s.maxT, r.t);
+    }
+    this.rollups.load((id) => this.byId.get(id));
     this.chunkCount = (this.db.prepare('SELECT count(*) FROM chunks').pluck().get() as number) ?? 0;
     const walDir = join(this.dir, 'wal');
     mkdirSync(walDir, { recursive: true });
@@ -414,7 +419,7 @@ export class EmbeddedStorage implements Storage {
     this.stmt.insertChunk.run(s.id, minT, maxT, blob);
     if (s.lastSealedV === undefined && s.sealedMaxT > Number.NEGATIVE_INFINITY) s.lastSealedV = this.valueAt(s, s.sealedMaxT);
     this.rollups.add(s, k);
-    this.stmt.updateSeries.run(minT, maxT, s.id);
+    if (s.sealedMaxT === Number.NEGATIVE_INFINITY) this.stmt.setMinT.run(minT, s.id);
     s.sealedMaxT = maxT;
     s.lastSealedV = s.vs[k - 1]!;
     this.chunkCount++;

@@ -17,7 +17,7 @@ async function ingest(
   const res = await fetch(`${srv.url}/api/v1/ingest`, {
     method: 'POST',
     headers: { authorization: srv.agentAuth, 'content-type': 'application/json', ...headers },
-    body,
+    body: typeof body === 'string' ? body : new Uint8Array(body),
   });
   return { status: res.status, json: (await res.json()) as Record<string, unknown> };
 }

@@ -61,8 +61,15 @@ describe('vigil server process', () => {
     try {
       expect(second.stdout()).not.toContain('First start');
       const u = new URL('/api/v1/query_range', second.url);
-      u.search = new URLSearchParams({ query: 'lifecycle_gauge', start: String((now - 600_000) / 1000), end: String((now - 1000) / 1000), step: '1' }).toString();
-      const q = (await (await fetch(u, { headers: { authorization: `Basic ${Buffer.from(`admin:${PASSWORD}`).toString('base64')}` } })).json()) as {
+      u.search = new URLSearchParams({
+        query: 'lifecycle_gauge',
+        start: String((now - 600_000) / 1000),
+        end: String((now - 1000) / 1000),
+        step: '1',
+      }).toString();
+      const q = (await (
+        await fetch(u, { headers: { authorization: `Basic ${Buffer.from(`admin:${PASSWORD}`).toString('base64')}` } })
+      ).json()) as {
         data: { result: { values: [number, string][] }[] };
       };
       const values = q.data.result[0]?.values ?? [];

@@ -59,6 +59,19 @@ describe('slack Block Kit message', () => {
     await rx.stop();
   });
 
+  it('passes on Slack rate limiting (429 + Retry-After) as a retryable error with the requested delay', async () => {
+    const rx = new HttpReceiver();
+    const url = await rx.start();
+    rx.script.push(429);
+    rx.responseHeaders = { 'retry-after': '7' };
+    const n = new SlackNotifier({ id: 's', type: 'slack', url: `${url}/services/T1/B2/secret` });
+    await expect(n.send(sampleMessage(), { id: 'x', attempt: 1 }, AbortSignal.timeout(5000))).rejects.toMatchObject({
+      permanent: false,
+      retryAfterMs: 7000,
+    });
+    await rx.stop();
+  });
+
   it('never puts the webhook URL in a delivery error', async () => {
     const n = new SlackNotifier({ id: 's', type: 'slack', url: 'http://127.0.0.1:1/services/T1/B2/topsecret' });
     const err = await n.send(sampleMessage(), { id: 'x', attempt: 1 }, AbortSignal.timeout(3000)).catch((e: Error) => e);

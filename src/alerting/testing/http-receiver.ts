@@ -18,6 +18,8 @@ export class HttpReceiver {
   /** Status answered to the next requests (consumed first), then `status`. */
   readonly script: number[] = [];
   status = 200;
+  /** Extra headers sent with every answer (e.g. Retry-After). */
+  responseHeaders: Record<string, string> = {};
   /** When true, requests are held open and never answered (a hung receiver). */
   hang = false;
   /** Start hanging once this many requests were accepted. */
@@ -54,7 +56,7 @@ export class HttpReceiver {
         r.status = status;
         this.requests.push(r);
         this.onRequest?.(r);
-        res.writeHead(status, { 'content-type': 'text/plain' }).end(status < 300 ? 'ok' : 'error');
+        res.writeHead(status, { 'content-type': 'text/plain', ...this.responseHeaders }).end(status < 300 ? 'ok' : 'error');
         for (const w of this.waiters.splice(0)) w();
       });
     });

@@ -46,7 +46,11 @@ export class MemoryQuerier implements Querier {
   async select(tenant: string, matchers: readonly LabelMatcher[], start: number, end: number): Promise<SeriesData[]> {
     return this.matching(tenant, matchers).map((s) => {
       const idx = s.timestamps.map((t, i) => (t >= start && t <= end ? i : -1)).filter((i) => i >= 0);
-      return { labels: { ...s.labels }, timestamps: idx.map((i) => s.timestamps[i] as number), values: idx.map((i) => s.values[i] as number) };
+      return {
+        labels: { ...s.labels },
+        timestamps: idx.map((i) => s.timestamps[i] as number),
+        values: idx.map((i) => s.values[i] as number),
+      };
     });
   }
 

@@ -50,13 +50,27 @@ export function capacityScenarios(seed = 7): CapacityScenario[] {
   {
     const f = (i: number) => 20 * GB + (1 * GB * (i * step)) / HOUR;
     const values = Array.from({ length: n }, (_, i) => f(i) + noise(rand, 0.05 * GB));
-    out.push({ name: 'steady fill', stepMs: step, values, limit, truthEtaMs: firstCrossing((k) => f(n - 1 + k), limit, 100_000, step), shouldAlert: true });
+    out.push({
+      name: 'steady fill',
+      stepMs: step,
+      values,
+      limit,
+      truthEtaMs: firstCrossing((k) => f(n - 1 + k), limit, 100_000, step),
+      shouldAlert: true,
+    });
   }
   // fill with a daily cycle: 0.6 GB/h trend with a ±5 GB daily swing; first crossing happens at a daily peak
   {
     const f = (i: number) => 30 * GB + (0.6 * GB * (i * step)) / HOUR + 5 * GB * Math.sin((2 * Math.PI * i * step) / DAY);
     const values = Array.from({ length: n }, (_, i) => f(i) + noise(rand, 0.1 * GB));
-    out.push({ name: 'daily cycle fill', stepMs: step, values, limit, truthEtaMs: firstCrossing((k) => f(n - 1 + k), limit, 100_000, step), shouldAlert: false });
+    out.push({
+      name: 'daily cycle fill',
+      stepMs: step,
+      values,
+      limit,
+      truthEtaMs: firstCrossing((k) => f(n - 1 + k), limit, 100_000, step),
+      shouldAlert: false,
+    });
   }
   // sawtooth: logs grow 2 GB/h from 50 GB and are rotated back every 6 h; never crosses
   {

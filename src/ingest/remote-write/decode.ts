@@ -182,6 +182,8 @@ class WriteRequestDecoder {
           labelCache.set(key, Object.freeze(labels));
         }
       } else if (tag === 0x0a) {
+        // A label after the samples: never write into a shared cached set.
+        if (Object.isFrozen(labels)) labels = { ...labels };
         const len = this.length(end);
         const labelEnd = this.pos + len;
         let name = '';

@@ -85,6 +85,26 @@ describe('remote_write decoder', () => {
     expect(viaPbjs.timeseries[0].samples.map((s: { timestamp: number }) => s.timestamp)).toEqual([1, 2, 3]);
   });
 
+  it('decodes labels that come after samples, also when the leading labels were seen before', () => {
+    const msg = Buffer.from(
+      WriteRequest.encode(
+        WriteRequest.create({ timeseries: [{ labels: [{ name: '__name__', value: 'late' }], samples: [{ value: 1, timestamp: 1 }] }] }),
+      ).finish(),
+    );
+    const first = decodeWriteRequest(msg, 10);
+    expect(first.series[0]?.labels).toEqual({ __name__: 'late' });
+    // Same leading label run, then a sample, then one more label field appended inside the series.
+    const inner = Buffer.concat([
+      Buffer.from('0a100a085f5f6e616d655f5f12046c617465', 'hex'),
+      Buffer.from('120b09000000000000f03f1001', 'hex'),
+      Buffer.from('0a060a0178120179', 'hex'),
+    ]);
+    const body = Buffer.concat([Buffer.from([0x0a, inner.length]), inner]);
+    expect(decodeWriteRequest(body, 10).series[0]?.labels).toEqual({ __name__: 'late', x: 'y' });
+    // The cached set itself was not changed by the appended label.
+    expect(decodeWriteRequest(msg, 10).series[0]?.labels).toEqual({ __name__: 'late' });
+  });
+
   it('refuses a series with a duplicate label name without failing the others', () => {
     const buf = encodeWriteRequest([series('a', {}, [1], [1]), series('b', {}, [1], [1])]);
     // Append a third series by hand whose label `x` appears twice.
@@ -153,6 +173,10 @@ describe('POST /api/v1/write', () => {
     expect(notProto.json().error.code).toBe('BAD_PAYLOAD');
     const gzip = await post(t, Buffer.from('x'), { 'content-encoding': 'gzip' });
     expect(gzip.statusCode).toBe(400);
+    const v2 = await post(t, compressSync(encodeWriteRequest([series('m', {}, [1], [1])])), {
+      'content-type': 'application/x-protobuf;proto=io.prometheus.write.v2.Request',
+    });
+    expect(v2.statusCode).toBe(415);
     expect(t.store.appendCalls).toBe(0);
   });
 

@@ -44,6 +44,11 @@ async function handle(req: FastifyRequest, reply: FastifyReply, deps: IngestRout
   try {
     const body = req.body;
     if (!Buffer.isBuffer(body) || body.length === 0) throw new VigilError('BAD_PAYLOAD', 'remote_write body is empty');
+    const ctype = String(req.headers['content-type'] ?? '');
+    if (/proto=io\.prometheus\.write\.v2\.Request/i.test(ctype)) {
+      // Remote write 2.0 senders fall back to 1.0 when the receiver answers 415.
+      throw new VigilError('UNSUPPORTED_MEDIA_TYPE', 'remote write 2.0 is not supported; send prometheus.WriteRequest (1.0)');
+    }
     const encoding = req.headers['content-encoding'];
     if (encoding !== undefined && encoding.toLowerCase() !== 'snappy') {
       throw new VigilError('BAD_ENCODING', `unsupported Content-Encoding "${encoding}"; remote_write uses snappy`);

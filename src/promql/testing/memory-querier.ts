@@ -3,8 +3,15 @@
  * It keeps raw samples in arrays and scans them linearly; it is not Vigil's store and has no durability.
  */
 
-import type { AppendResult, SeriesSamples } from '../../core/index.js';
-import { type LabelMatcher, type Labels, matchesAll, normalizeLabels, seriesKey } from '../../core/index.js';
+import {
+  type AppendResult,
+  type LabelMatcher,
+  type Labels,
+  matchesAll,
+  normalizeLabels,
+  type SeriesSamples,
+  seriesKey,
+} from '../../core/index.js';
 import type { Appender, LatestSample, Querier, SeriesData, SeriesRef, StepQuery } from '../../tsdb/index.js';
 
 interface MemSeries {

@@ -59,7 +59,7 @@ export function Sparkline({ values, width = 120, height = 22, label }: { values:
 /** Rows × time-buckets heatmap of counts on the viridis scale; clicking a row calls `onRow`. */
 export function Heatmap(props: { rows: readonly { name: string; values: readonly number[] }[]; start: number; end: number; onRow?: (name: string) => void }) {
   const { rows } = props;
-  const rowH = rows.length > 0 ? Math.max(3, Math.min(14, Math.floor(420 / rows.length))) : 14;
+  const rowH = rows.length > 0 ? Math.max(3, Math.min(22, Math.floor(420 / rows.length))) : 14;
   const labelW = rowH >= 10 ? 110 : 0;
   const height = Math.max(40, rows.length * rowH + 18);
   const max = Math.max(1, ...rows.flatMap((r) => r.values));
@@ -131,7 +131,7 @@ const STATE_COLOR: Record<ScatterPoint['state'], string> = {
 /** CPU % (x) against memory % (y), one mark per host, coloured and shaped by anomaly state. */
 export function Scatter(props: { points: readonly ScatterPoint[]; height?: number; onPoint?: (name: string) => void }) {
   const height = props.height ?? 260;
-  const m = { l: 40, r: 10, t: 10, b: 28 };
+  const m = { l: 40, r: 20, t: 10, b: 28 };
   const ref = useCanvas(
     (ctx, w, h) => {
       const text = cssVar('--muted') || '#888';

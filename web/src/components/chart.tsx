@@ -142,7 +142,7 @@ export function TimeChart(props: TimeChartProps) {
         {
           stroke: text,
           // Wide enough for the longest tick label ("93.1 GiB", "1.2 MiB/s") at 11px.
-          size: (_u, values) => (values && values.length > 0 ? Math.max(...values.map((v) => String(v).length)) * 7 + 16 : 40),
+          size: (_u, values) => (values && values.length > 0 ? Math.max(...values.map((v) => String(v).length)) * 7.5 + 26 : 40),
           grid: { stroke: grid, width: 1 },
           ticks: { stroke: grid, width: 1 },
           values: (_u, splits) => {

@@ -31,11 +31,9 @@ export function SeriesChart(props: {
   title?: string;
   anomalies?: readonly Anomaly[];
   height?: number;
-  /** Also draw Vigil's forecast (vigil_forecast) this far past `end`. */
-  forecastMs?: number;
 }) {
   const { labels, start, end } = props;
-  const [data, setData] = useState<{ s?: PromSeries; lo?: PromSeries; hi?: PromSeries; f?: PromSeries[]; error?: string } | undefined>();
+  const [data, setData] = useState<{ s?: PromSeries; lo?: PromSeries; hi?: PromSeries; error?: string } | undefined>();
   const name = labels.__name__ ?? '';
   const key = formatSeries(labels);
   // biome-ignore lint/correctness/useExhaustiveDependencies: `key` stands for `labels`
@@ -51,18 +49,12 @@ export function SeriesChart(props: {
       queryRange(expr, start, end, step, ctrl.signal),
       queryRange(`vigil_expected_lower${bandSel}`, start, end, step, ctrl.signal).catch(() => []),
       queryRange(`vigil_expected_upper${bandSel}`, start, end, step, ctrl.signal).catch(() => []),
-      ...['point', 'lower', 'upper'].map((b) =>
-        props.forecastMs
-          ? queryRange(`vigil_forecast${selector({ ...rest, metric: name, bound: b })}`, end, end + props.forecastMs, chooseStep(props.forecastMs, 200), ctrl.signal).catch(() => [])
-          : Promise.resolve([] as PromSeries[]),
-      ),
     ]).then(
-      ([s, lo, hi, fp, fl, fu]) => {
-        const d: { s?: PromSeries; lo?: PromSeries; hi?: PromSeries; f?: PromSeries[] } = {};
+      ([s, lo, hi]) => {
+        const d: { s?: PromSeries; lo?: PromSeries; hi?: PromSeries } = {};
         if (s[0]) d.s = s[0];
         if (lo[0]) d.lo = lo[0];
         if (hi[0]) d.hi = hi[0];
-        if (fp?.[0] && fp[0].t.length > 0) d.f = [fp[0], fl?.[0] ?? fp[0], fu?.[0] ?? fp[0]];
         setData(d);
       },
       (e: unknown) => {
@@ -70,7 +62,7 @@ export function SeriesChart(props: {
       },
     );
     return () => ctrl.abort();
-  }, [key, start, end, props.forecastMs]);
+  }, [key, start, end]);
   if (!data) return <p className="empty small">Loading {key}…</p>;
   if (data.error) return <p className="error small">{data.error}</p>;
   const markers: Marker[] = (props.anomalies ?? []).filter((a) => a.series === key || formatSeries(a.labels) === key).map((a) => ({ t: a.t, severity: a.severity, text: a.reason }));
@@ -80,11 +72,9 @@ export function SeriesChart(props: {
       unit={unitFor(name)}
       lines={data.s ? [{ label: name, t: data.s.t, v: data.s.v }] : []}
       band={data.lo && data.hi && data.lo.t.length === data.hi.t.length ? { t: data.lo.t, lower: data.lo.v, upper: data.hi.v } : undefined}
-      forecast={data.f ? { t: data.f[0]!.t, point: data.f[0]!.v, lower: data.f[1]!.v, upper: data.f[2]!.v } : undefined}
       markers={markers}
       start={start}
-      end={data.f ? end + (props.forecastMs ?? 0) : end}
-      now={data.f ? end : undefined}
+      end={end}
       height={props.height ?? 150}
     />
   );

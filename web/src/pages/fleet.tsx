@@ -198,7 +198,7 @@ export function FleetPage() {
         ) : (
           <ul className="feed" data-testid="anomaly-feed">
             {recent.map((a) => (
-              <li key={`${a.series}@${a.t}`} data-series={a.series}>
+              <li key={`${a.series}@${a.t}`} data-series={a.series} data-t={a.t}>
                 <SeverityBadge severity={a.severity} /> <Ago t={a.t} /> <Link to={`/hosts/${encodeURIComponent(a.labels.host ?? '')}`}>{a.labels.host ?? '?'}</Link>{' '}
                 <code title={formatSeries(a.labels)}>{a.labels.__name__}</code> <span className="reason">{a.reason}</span>{' '}
                 <span className="muted">score {a.score.toFixed(2)}</span>

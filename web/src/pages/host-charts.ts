@@ -13,8 +13,11 @@ export interface ChartSpec {
   metrics: string[];
   /** A raw gauge whose expected band (vigil_expected_lower/upper) is shaded behind the first line. */
   band?: string;
-  /** A raw gauge whose forecast (vigil_forecast) is drawn past now. */
-  forecast?: string;
+  /**
+   * The capacity forecast drawn past now: `vigil_forecast{forecast_of=of}` forecasts usage, so the chart of what
+   * is free shows `total − forecast` (the interval flips accordingly).
+   */
+  forecast?: { of: string; total: string };
 }
 
 const FS = 'fstype!~"tmpfs|devtmpfs|overlay|squashfs|ramfs|nsfs|proc|sysfs"';
@@ -66,7 +69,7 @@ export const HOST_CHARTS: ChartSpec[] = [
     queries: [{ expr: 'node_memory_MemAvailable_bytes{{h}}', legend: () => 'available' }],
     metrics: ['node_memory_MemAvailable_bytes'],
     band: 'node_memory_MemAvailable_bytes',
-    forecast: 'node_memory_MemAvailable_bytes',
+    forecast: { of: 'node_memory_used_bytes', total: 'node_memory_MemTotal_bytes' },
   },
   {
     id: 'fs-used',
@@ -89,7 +92,7 @@ export const HOST_CHARTS: ChartSpec[] = [
     queries: [{ expr: `node_filesystem_avail_bytes{{h},${FS}}`, legend: (l) => l.mountpoint ?? 'fs' }],
     metrics: ['node_filesystem_avail_bytes', 'node_filesystem_free_bytes'],
     band: 'node_filesystem_avail_bytes',
-    forecast: 'node_filesystem_avail_bytes',
+    forecast: { of: 'node_filesystem_used_bytes', total: 'node_filesystem_size_bytes' },
   },
   {
     id: 'disk-read',

@@ -4,7 +4,7 @@ import { Ago, LabelChips, Link, LoadState, PageHeader, Panel, SeverityBadge, Sta
 import { ApiError, qs } from '../lib/api.js';
 import { formatSeries, formatTime, formatValue, parseRange } from '../lib/format.js';
 import { useApi } from '../lib/hooks.js';
-import { type PromSeries, chooseStep, promString, queryRange } from '../lib/prom.js';
+import { type PromSeries, chooseStep, promString, queryInstant, queryRange } from '../lib/prom.js';
 import { navigate, useLocation } from '../lib/router.js';
 import { useStream } from '../lib/stream.js';
 import { PALETTE } from '../lib/theme.js';
@@ -54,18 +54,25 @@ async function loadCharts(host: string, start: number, end: number, now: number,
         if (l && u && l.t.length === u.t.length) data.band = { t: l.t, lower: l.v, upper: u.v };
       }
       if (spec.forecast && first && end > now - step) {
+        const f = spec.forecast;
         const horizon = Math.max(3_600_000, (end - start) / 3);
         const fStep = chooseStep(horizon, 200, step);
-        const sel = (b: string) => `vigil_forecast{${h},metric=${promString(spec.forecast!)},bound="${b}"}`;
-        const [p, lo, hi] = await Promise.all(
-          ['point', 'lower', 'upper'].map((b) => queryRange(sel(b), now, now + horizon, fStep, signal).catch(() => [] as PromSeries[])),
-        );
-        const pick = (xs: PromSeries[] | undefined) => xs?.find((s) => sameDims(s.labels, first.labels));
-        const fp = pick(p);
-        if (fp && fp.t.length > 0) {
-          const fl = pick(lo);
-          const fu = pick(hi);
-          data.forecast = { t: fp.t, point: fp.v, lower: fl?.v ?? fp.v, upper: fu?.v ?? fp.v };
+        const sel = (b: string) => `vigil_forecast{${h},forecast_of=${promString(f.of)},bound="${b}"}`;
+        const [p, lo, hi, totals] = await Promise.all([
+          ...['point', 'lower', 'upper'].map((b) => queryRange(sel(b), now, now + horizon, fStep, signal).catch(() => [] as PromSeries[])),
+          queryInstant(`${f.total}{${h}}`, now, signal).catch(() => [] as PromSeries[]),
+        ]);
+        // Of several lines (mount points), the forecast shown is the one that runs lowest: the one to worry about.
+        for (const line of results[0] ?? []) {
+          const pick = (xs: PromSeries[] | undefined) => xs?.find((s) => sameDims(s.labels, line.labels));
+          const fp = pick(p);
+          const total = pick(totals)?.v[0];
+          if (!fp || fp.t.length === 0 || total === undefined) continue;
+          const fl = pick(lo) ?? fp;
+          const fu = pick(hi) ?? fp;
+          // Free = total − used: the upper bound of use is the lower bound of what stays free.
+          const cand = { t: fp.t, point: fp.v.map((v) => total - v), lower: fu.v.map((v) => total - v), upper: fl.v.map((v) => total - v) };
+          if (!data.forecast || cand.point[cand.point.length - 1]! < data.forecast.point[data.forecast.point.length - 1]!) data.forecast = cand;
         }
       }
       out.set(spec.id, data);

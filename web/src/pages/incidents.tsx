@@ -97,7 +97,8 @@ function IncidentDetail({ id, me }: { id: string; me: Me }) {
     );
   }
   const start = inc.startedAt - 3_600_000;
-  const end = Math.min(Date.now(), (inc.resolvedAt ?? Date.now()) + 1_800_000);
+  // Rounded up to the next 10 s so the charts do not refetch on every render, and still include the newest samples.
+  const end = Math.ceil(Math.min(Date.now(), (inc.resolvedAt ?? Date.now()) + 1_800_000) / 10_000) * 10_000;
   const anomalies = inc.members.map((m) => ({
     tenant: '',
     series: m.series,
@@ -173,7 +174,7 @@ function IncidentDetail({ id, me }: { id: string; me: Me }) {
                   {!m.active && <span className="badge">recovered</span>}
                 </div>
                 <p className="reason">
-                  {m.reason} <span className="muted">(value {formatValue(m.value, 'none')}, expected {m.expectedText || '–'}; {m.detectors.join(', ') || m.rule})</span>
+                  {m.reason} <span className="muted">(value {formatValue(m.value, 'none')}; {m.expectedText || 'no expectation'}; {m.detectors.join(', ') || m.rule})</span>
                 </p>
                 {i < 6 && m.labels.__name__ && <SeriesChart labels={m.labels} start={start} end={end} title={m.labels.__name__} anomalies={anomalies} height={130} />}
                 <LabelChips labels={m.labels} />
