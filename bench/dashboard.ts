@@ -248,6 +248,12 @@ export function bundleSizes(dist: string): { totalKb: number; initialKb: number 
   return { totalKb: Math.round(total / 102.4) / 10, initialKb: Math.round(initial / 102.4) / 10 };
 }
 
+/** The little of the page's globals the timing predicates use (this Node.js project compiles without DOM types). */
+interface PageGlobals {
+  document: { querySelectorAll(sel: string): { length: number }; querySelector(sel: string): unknown };
+  performance: { now(): number };
+}
+
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)]!;
@@ -256,21 +262,30 @@ function median(xs: number[]): number {
 /** Milliseconds from navigation start until the fleet page shows `hosts` rows with its heatmap or scatter drawn. */
 export async function timeFleetPage(page: Page, url: string, hosts: number): Promise<number> {
   await page.goto(`${url}/`, { waitUntil: 'commit' });
-  // A string: the predicate runs in the page, whose DOM types this Node.js project does not compile against.
-  const ready = `(() => {
-    const rows = document.querySelectorAll('[data-testid="hosts-table"] tbody tr').length;
-    const scatter = document.querySelector('canvas.scatter[data-drawn="1"]');
-    return rows >= ${hosts} && scatter !== null ? performance.now() : false;
-  })()`;
-  const h = await page.waitForFunction(ready, undefined, { polling: 'raf', timeout: 60_000 });
+  const h = await page.waitForFunction(
+    (n) => {
+      const g = globalThis as unknown as PageGlobals;
+      const rows = g.document.querySelectorAll('[data-testid="hosts-table"] tbody tr').length;
+      const scatter = g.document.querySelector('canvas.scatter[data-drawn="1"]');
+      return rows >= n && scatter !== null ? g.performance.now() : false;
+    },
+    hosts,
+    { polling: 'raf', timeout: 60_000 },
+  );
   return (await h.jsonValue()) as number;
 }
 
 /** Milliseconds from navigation start until the host page has drawn `charts` charts. */
 export async function timeHostPage(page: Page, url: string, host: string, range: string, charts: number): Promise<number> {
   await page.goto(`${url}/hosts/${encodeURIComponent(host)}?range=${range}`, { waitUntil: 'commit' });
-  const ready = `(document.querySelectorAll('.chart-box[data-drawn]').length >= ${charts} ? performance.now() : false)`;
-  const h = await page.waitForFunction(ready, undefined, { polling: 'raf', timeout: 60_000 });
+  const h = await page.waitForFunction(
+    (n) => {
+      const g = globalThis as unknown as PageGlobals;
+      return g.document.querySelectorAll('.chart-box[data-drawn]').length >= n ? g.performance.now() : false;
+    },
+    charts,
+    { polling: 'raf', timeout: 60_000 },
+  );
   return (await h.jsonValue()) as number;
 }
 

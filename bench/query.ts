@@ -228,7 +228,15 @@ export async function run(opts: BenchOptions): Promise<BenchResult> {
       if (prometheusMs !== null) prometheusMs[c.name] = round(median(pt));
       opts.log(`  ${c.name}: vigil ${vigilMs[c.name]} ms, prometheus ${prometheusMs?.[c.name] ?? 'n/a'} ms`);
     }
+    // How much of the heaviest class is the store's own read: the raw select that rate_sum_by_range needs.
+    const selectRuns: number[] = [];
+    for (let i = 0; i < runs; i++) {
+      const t0 = performance.now();
+      await storage.select(DEFAULT_TENANT, [{ name: '__name__', op: '=', value: 'node_cpu_seconds_total' }], start + 3_600_000 - 300_000, end);
+      selectRuns.push(performance.now() - t0);
+    }
     const result: BenchResult = {
+      vigil_store_select_cpu_ms: round(median(selectRuns)),
       vigil_ms: vigilMs,
       prometheus_ms: prometheusMs,
       results_match: resultsMatch,

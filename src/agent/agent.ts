@@ -222,8 +222,10 @@ export function createAgent(opts: AgentOptions): Agent {
 
   const schedule = () => {
     if (!running) return;
-    // Align ticks to multiples of the interval so that samples from many hosts share timestamps.
-    const delay = interval - (Date.now() % interval);
+    // Align ticks to multiples of the interval so that samples from many hosts share timestamps; never tick twice within
+    // half an interval (right after the first, immediate tick, or when a timer fires a millisecond early).
+    let delay = interval - (Date.now() % interval);
+    if (delay < interval / 2) delay += interval;
     timer = setTimeout(() => {
       ticking = tick()
         .catch((e: unknown) => log.error({ err: (e as Error).message }, 'collection failed'))

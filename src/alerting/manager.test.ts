@@ -259,11 +259,10 @@ describe('AlertManager', () => {
     expect(a?.rule).toBe('disk-full-24h');
     expect(a?.reason).toContain('in 5h 40m (4h – 7h), probability 95%');
     // With a probability function, the rule asks for its own horizon (24 h) instead of the forecast's (7 d).
-    const m2 = make({ defaultRules: false, rules: [{ name: 'disk', type: 'forecast', horizon: '24h', minProbability: 0.8 }] });
-    m2.onForecast('default', { ...f, probability: 0.99, probabilityWithin: (w) => (w <= 86_400_000 ? 0.6 : 0.99) });
-    expect(m2.listAlerts('default')).toHaveLength(0);
-    m2.onForecast('default', { ...f, eta: clock.now() + 30 * 3_600_000, probabilityWithin: () => 0.85 });
-    expect(m2.listAlerts('default', 'firing')[0]?.reason).toContain('probability 85% within 1d');
+    m.onForecast('other', { ...f, probability: 0.99, probabilityWithin: (w) => (w <= 86_400_000 ? 0.6 : 0.99) });
+    expect(m.listAlerts('other')).toHaveLength(0);
+    m.onForecast('other', { ...f, eta: clock.now() + 30 * 3_600_000, probabilityWithin: () => 0.85 });
+    expect(m.listAlerts('other', 'firing')[0]?.reason).toContain('probability 85% within 1d');
     // Hysteresis in time: a forecast that stops crossing resolves the alert only after keepFiringFor (15 m).
     clock.advance(5 * M);
     m.onForecast('default', { ...f, t: clock.now(), eta: null, probability: 0 });

@@ -24,7 +24,14 @@ import {
   forecastSeriesProvider,
   registerForecastRoutes,
 } from '../forecast/index.js';
-import { IngestPipeline, registerVigilJsonRoutes } from '../ingest/index.js';
+import {
+  IngestPipeline,
+  registerInfluxRoutes,
+  registerOtlpRoutes,
+  registerRemoteWriteRoutes,
+  registerVigilJsonRoutes,
+  Scraper,
+} from '../ingest/index.js';
 import { registerPromApiRoutes } from '../promql/index.js';
 import { openStorage } from '../tsdb/index.js';
 import { AnomalyLog } from './anomaly-log.js';
@@ -59,6 +66,8 @@ export interface RunningServer {
   /** Base URL, e.g. http://127.0.0.1:9470 (with the actual port when 0 was asked for). */
   url: string;
   port: number;
+  /** Applies the reloadable sections of a new configuration (alerting rules and channels, scrape jobs). */
+  reload(config: Pick<VigilConfig, 'alerting' | 'scrape'>): Promise<void>;
   /** Stops accepting work, flushes everything acknowledged, releases files. Safe to call twice. */
   close(): Promise<void>;
 }
@@ -131,6 +140,13 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   });
   if (forecastCfg.enabled) await forecasts.start();
 
+  const startScraper = (jobs: Config['scrape']['jobs']) => {
+    const sc = new Scraper({ pipeline, logger: log.child({ part: 'scrape' }), registry, jobs, now: () => clock.now() });
+    sc.start();
+    return sc;
+  };
+  let scraper = startScraper(config.scrape.jobs);
+
   const alerting = new AlertManager({
     dataDir,
     logger: log.child({ part: 'alerting' }),
@@ -167,6 +183,15 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   registerHealthRoutes(app, { registry, ready: () => ready });
   registerAuthRoutes(app, { store: auth, sessionTtlMs: 7 * 86_400_000, secureCookies: https !== undefined });
   registerVigilJsonRoutes(app, { pipeline, bodyLimit: config.server.bodyLimit });
+  const ingestDeps = {
+    pipeline,
+    logger: log.child({ part: 'ingest' }),
+    bodyLimit: config.server.bodyLimit,
+    maxSamplesPerRequest: config.ingest.maxSamplesPerRequest,
+  };
+  registerRemoteWriteRoutes(app, ingestDeps);
+  registerOtlpRoutes(app, ingestDeps);
+  registerInfluxRoutes(app, ingestDeps);
   registerPromApiRoutes(app, { querier: storage, logger: log.child({ part: 'promql' }), extraSeries: [forecastSeriesProvider(forecasts)] });
   registerForecastRoutes(app, { engine: forecasts });
   registerAlertingRoutes(app, { manager: alerting });
@@ -205,6 +230,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     closing ??= (async () => {
       ready = false;
       await agent?.stop();
+      await scraper.stop();
       await app.close();
       await detection.stop();
       await forecasts.stop();
@@ -216,5 +242,11 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     })();
     return closing;
   };
-  return { url, port, close };
+  const reload = async (next: Pick<VigilConfig, 'alerting' | 'scrape'>): Promise<void> => {
+    alerting.reload(next.alerting);
+    await scraper.stop();
+    scraper = startScraper(next.scrape.jobs);
+    log.info({ rules: next.alerting.rules.length, scrapeJobs: next.scrape.jobs.length }, 'configuration reloaded');
+  };
+  return { url, port, reload, close };
 }

@@ -17,8 +17,18 @@ export function addCommonOptions(cmd: Command): Command {
 
 /** Loads the config for a command from flags > VIGIL_* env > YAML file > defaults; exits with one clear line on error. */
 export function configFor(flags: Record<string, unknown>, bindings: readonly OptionBinding[]): Config;
-export function configFor<T>(flags: Record<string, unknown>, bindings: readonly OptionBinding[], schema: ZodType<T>): T;
-export function configFor<T>(flags: Record<string, unknown>, bindings: readonly OptionBinding[], schema?: ZodType<T>): T | Config {
+export function configFor<T>(
+  flags: Record<string, unknown>,
+  bindings: readonly OptionBinding[],
+  schema: ZodType<T>,
+  exitOnError?: boolean,
+): T;
+export function configFor<T>(
+  flags: Record<string, unknown>,
+  bindings: readonly OptionBinding[],
+  schema?: ZodType<T>,
+  exitOnError = true,
+): T | Config {
   try {
     const sources = {
       file: (flags.config as string | undefined) ?? process.env.VIGIL_CONFIG,
@@ -28,7 +38,7 @@ export function configFor<T>(flags: Record<string, unknown>, bindings: readonly 
     };
     return schema ? loadConfig(sources, schema) : loadConfig(sources);
   } catch (e) {
-    if (e instanceof VigilError && e.code === 'CONFIG_INVALID') {
+    if (exitOnError && e instanceof VigilError && e.code === 'CONFIG_INVALID') {
       process.stderr.write(`vigil: ${e.message}\n`);
       process.exit(2);
     }

@@ -1,9 +1,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { FakeClock } from '../core/index.js';
 import { storageContract } from './contract.test-suite.js';
 import type { Storage } from './interface.js';
-import { openStorage } from './storage.js';
+import { type EmbeddedStorage, openStorage } from './storage.js';
 
 storageContract('embedded SQLite', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'vigil-tsdb-'));
@@ -15,4 +17,97 @@ storageContract('embedded SQLite', async () => {
     },
     cleanup: async () => rmSync(dir, { recursive: true, force: true }),
   };
+});
+
+describe('embedded store', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'vigil-tsdb-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  const HOUR = 3_600_000;
+  const gauge = (t: number) => Math.round(500 + 300 * Math.sin(t / 5_000_000)) / 10;
+
+  async function write(store: Storage, from: number, to: number): Promise<void> {
+    for (let t0 = from; t0 < to; t0 += 60 * 30_000) {
+      const ts: number[] = [];
+      for (let t = t0; t < Math.min(to, t0 + 60 * 30_000); t += 30_000) ts.push(t);
+      const res = await store.append('default', [{ labels: { __name__: 'g', host: 'a' }, timestamps: ts, values: ts.map(gauge) }]);
+      expect(res.rejected).toEqual([]);
+    }
+  }
+
+  it('rebuilds pending hourly rollups after a restart and answers hourly steps like raw data', async () => {
+    const clock = new FakeClock(0);
+    const start = 1_000 * HOUR;
+    clock.set(start + 100 * HOUR);
+    let store = await openStorage({ dir, clock });
+    await write(store, start, start + 20 * HOUR);
+    await store.close();
+    store = await openStorage({ dir, clock });
+    await write(store, start + 20 * HOUR, start + 40 * HOUR);
+    const q = { start: start + 2 * HOUR, end: start + 38 * HOUR, step: HOUR };
+    for (const agg of ['avg', 'min', 'max', 'count', 'last'] as const) {
+      const got = await store.selectStep('default', [{ name: 'host', op: '=', value: 'a' }], { ...q, agg });
+      // A 30 s step with a start off the minute grid is always served from raw samples.
+      const step30s = await store.selectStep('default', [{ name: 'host', op: '=', value: 'a' }], { ...q, start: start + 30_000, step: 30_000, agg: 'last' });
+      const raw = step30s[0]!;
+      const want: number[] = [];
+      for (let e = q.start; e <= q.end; e += HOUR) {
+        const vs = raw.values.filter((_, i) => raw.timestamps[i]! > e - HOUR && raw.timestamps[i]! <= e);
+        if (agg === 'avg') want.push(vs.reduce((a, b) => a + b, 0) / vs.length);
+        else if (agg === 'min') want.push(Math.min(...vs));
+        else if (agg === 'max') want.push(Math.max(...vs));
+        else if (agg === 'count') want.push(vs.length);
+        else want.push(vs[vs.length - 1]!);
+      }
+      const v = got[0]!.values;
+      expect(v.length, agg).toBe(want.length);
+      for (let i = 0; i < v.length; i++) expect(v[i], `${agg} ${i}`).toBeCloseTo(want[i]!, 9);
+    }
+    await store.close();
+  });
+
+  it('applies retention per resolution in the background: raw goes first, rollups still answer', async () => {
+    const clock = new FakeClock(0);
+    const start = 1_000 * HOUR;
+    clock.set(start + 31 * HOUR);
+    const store = (await openStorage({
+      dir,
+      clock,
+      retention: { raw: 50 * HOUR, '1m': 70 * HOUR, '1h': 1000 * HOUR },
+      retentionIntervalMs: 10,
+    })) as EmbeddedStorage;
+    await write(store, start, start + 30 * HOUR);
+    const sel = [{ name: 'host', op: '=' as const, value: 'a' }];
+    const hourly = { start: start + HOUR, end: start + 5 * HOUR, step: HOUR, agg: 'count' as const };
+    const minutely = { start: start + 20 * HOUR, end: start + 21 * HOUR, step: 60_000, agg: 'max' as const };
+    expect((await store.select('default', sel, start, start + 2 * HOUR))[0]!.timestamps.length).toBe(241);
+    clock.set(start + 60 * HOUR);
+    await new Promise((r) => setTimeout(r, 300));
+    // Raw samples older than 50 h are gone; the 1m and 1h rollups of that time remain.
+    expect(await store.select('default', sel, start, start + 2 * HOUR)).toEqual([]);
+    expect((await store.select('default', sel, start + 29 * HOUR, start + 30 * HOUR))[0]!.timestamps.length).toBeGreaterThan(0);
+    expect((await store.selectStep('default', sel, minutely))[0]!.timestamps.length).toBe(61);
+    expect((await store.selectStep('default', sel, hourly))[0]!.values).toEqual([120, 120, 120, 120, 120]);
+    // Ingest goes on while retention runs.
+    await write(store, start + 30 * HOUR, start + 31 * HOUR);
+    clock.set(start + 100 * HOUR);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await store.selectStep('default', sel, minutely)).toEqual([]);
+    expect((await store.selectStep('default', sel, hourly))[0]!.values).toEqual([120, 120, 120, 120, 120]);
+    await store.close();
+  });
+
+  it('reopens after an unclean stop with the head replayed from the WAL', async () => {
+    const store = await openStorage({ dir });
+    const t0 = Date.now() - HOUR;
+    await store.append('default', [{ labels: { __name__: 'm' }, timestamps: [t0, t0 + 1000], values: [1, 2] }]);
+    // Simulate a crash: a second instance opens the same files without the first one closing.
+    const again = await openStorage({ dir });
+    const out = await again.select('default', [{ name: '__name__', op: '=', value: 'm' }], 0, t0 + HOUR);
+    expect(out[0]!.values).toEqual([1, 2]);
+    await again.close();
+  });
 });

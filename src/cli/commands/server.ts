@@ -70,6 +70,15 @@ export function registerServer(program: Command): void {
             },
           );
         };
+        process.on('SIGHUP', () => {
+          // Rules, channels and scrape jobs are reloadable; a bad file is logged and the running config kept.
+          try {
+            const next = configFor(flags, SERVER_BINDINGS, vigilConfigSchema, false);
+            server.reload(next).catch((e: unknown) => log.error({ err: e }, 'reload failed'));
+          } catch (e) {
+            log.error({ err: e }, 'reload failed; keeping the running configuration');
+          }
+        });
         process.on('SIGINT', () => stop('SIGINT'));
         process.on('SIGTERM', () => stop('SIGTERM'));
       } catch (e) {

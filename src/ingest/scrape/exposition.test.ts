@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { formatFromContentType, parseExposition } from './exposition.js';
 
@@ -79,5 +80,31 @@ describe('OpenMetrics 1.0', () => {
     expect(formatFromContentType('application/openmetrics-text; version=1.0.0; charset=utf-8')).toBe('openmetrics');
     expect(formatFromContentType('text/plain; version=0.0.4; charset=utf-8')).toBe('text');
     expect(formatFromContentType(null)).toBe('text');
+  });
+});
+
+describe('exposition fuzz', () => {
+  it('never throws on random or mutated bodies: unreadable lines are reported, readable ones kept', () => {
+    const valid = '# TYPE a counter\na_total{x="1",y="a\\"b"} 1.5 1700000000000\nb{le="+Inf"} NaN\n# EOF\n';
+    const body = fc.oneof(
+      fc.string({ maxLength: 300 }),
+      fc.array(fc.constantFrom(...'a_{}="\\, #\n0.1e+-InfNaN\t'), { maxLength: 120 }).map((c) => c.join('')),
+      fc.array(fc.tuple(fc.nat(valid.length - 1), fc.constantFrom(...'{}=", #\n\\x9')), { minLength: 1, maxLength: 5 }).map((edits) => {
+        const chars = [...valid];
+        for (const [i, ch] of edits) chars[i] = ch;
+        return chars.join('');
+      }),
+    );
+    fc.assert(
+      fc.property(body, fc.constantFrom('text' as const, 'openmetrics' as const), (b, format) => {
+        const r = parseExposition(b, format);
+        for (const s of r.samples) {
+          expect(typeof s.labels.__name__).toBe('string');
+          expect(typeof s.value).toBe('number');
+          expect(s.timestamp === null || Number.isFinite(s.timestamp)).toBe(true);
+        }
+      }),
+      { numRuns: 1000 },
+    );
   });
 });
