@@ -68,7 +68,7 @@ function round(x: number, digits: number): number {
  * collectors against the systeminformation-based ones, counting the child processes systeminformation spawns (the reason
  * the agent reads procfs itself on Linux). Child processes' own CPU is not in these figures.
  */
-async function collectorCost(runs: number): Promise<Record<string, number>> {
+async function collectorCost(runs: number): Promise<Record<string, unknown>> {
   const cp = createRequire(import.meta.url)('node:child_process') as Record<string, (...a: unknown[]) => unknown>;
   let spawns = 0;
   const originals: [string, (...a: unknown[]) => unknown][] = [];
@@ -82,19 +82,33 @@ async function collectorCost(runs: number): Promise<Record<string, number>> {
   }
   // Every collector on every call (the agent itself scans processes every 15 s and TCP states every 30 s).
   const measure = async (collectors: Collector[]) => {
+    const byCollector: Record<string, number> = {};
     const once = async () => {
       const b = new BatchBuilder({ host: 'bench', host_id: 'bench' }, Date.now());
-      for (const c of collectors) await c.collect(b, Date.now());
+      for (const c of collectors) {
+        const c0 = process.cpuUsage();
+        await c.collect(b, Date.now());
+        const d = process.cpuUsage(c0);
+        byCollector[c.name] = (byCollector[c.name] ?? 0) + (d.user + d.system) / 1000;
+      }
       return b.build().length;
     };
     await once();
+    for (const k of Object.keys(byCollector)) byCollector[k] = 0;
     const s0 = spawns;
     const c0 = process.cpuUsage();
     const t0 = performance.now();
     let series = 0;
     for (let i = 0; i < runs; i++) series = await once();
     const c = process.cpuUsage(c0);
-    return { wallMs: (performance.now() - t0) / runs, cpuMs: (c.user + c.system) / 1000 / runs, spawns: (spawns - s0) / runs, series };
+    const perCollector = Object.fromEntries(Object.entries(byCollector).map(([k, v]) => [k, round(v / runs, 2)]));
+    return {
+      wallMs: (performance.now() - t0) / runs,
+      cpuMs: (c.user + c.system) / 1000 / runs,
+      spawns: (spawns - s0) / runs,
+      series,
+      perCollector,
+    };
   };
   try {
     const linux = await measure(linuxCollectors({ processesEveryMs: 0, tcpStatesEveryMs: 0 }));
@@ -103,6 +117,7 @@ async function collectorCost(runs: number): Promise<Record<string, number>> {
       collect_once_cpu_ms: round(linux.cpuMs, 2),
       collect_once_spawns: linux.spawns,
       collect_once_series: linux.series,
+      collect_once_cpu_ms_by_collector: linux.perCollector,
       systeminformation_collect_once_cpu_ms: round(generic.cpuMs, 2),
       systeminformation_collect_once_spawns: round(generic.spawns, 1),
     };

@@ -232,7 +232,12 @@ export async function run(opts: BenchOptions): Promise<BenchResult> {
     const selectRuns: number[] = [];
     for (let i = 0; i < runs; i++) {
       const t0 = performance.now();
-      await storage.select(DEFAULT_TENANT, [{ name: '__name__', op: '=', value: 'node_cpu_seconds_total' }], start + 3_600_000 - 300_000, end);
+      await storage.select(
+        DEFAULT_TENANT,
+        [{ name: '__name__', op: '=', value: 'node_cpu_seconds_total' }],
+        start + 3_600_000 - 300_000,
+        end,
+      );
       selectRuns.push(performance.now() - t0);
     }
     const result: BenchResult = {

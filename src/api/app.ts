@@ -1,9 +1,23 @@
 import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify';
-import type { Logger } from '../core/index.js';
+import type { AuthScope, Logger } from '../core/index.js';
 import type { AuthStore } from './auth/auth-store.js';
 import { registerAuthHook } from './auth/hook.js';
 import { RateLimiter } from './auth/rate-limit.js';
 import { registerErrorHandler } from './errors.js';
+
+/** A registered route and the scope it requires. */
+export interface RouteInfo {
+  method: string;
+  url: string;
+  auth: AuthScope;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Every route registered so far, with its scope (for the route-table security test and docs). */
+    vigilRoutes: RouteInfo[];
+  }
+}
 
 /** Options for the bare HTTP app every route is registered on. */
 export interface AppOptions {
@@ -31,6 +45,14 @@ export function createApp(opts: AppOptions): FastifyInstance {
     forceCloseConnections: 'idle',
   };
   const app = (opts.https ? Fastify({ ...base, https: opts.https } as FastifyServerOptions) : Fastify(base)) as unknown as FastifyInstance;
+  const routes: RouteInfo[] = [];
+  app.addHook('onRoute', (r) => {
+    for (const method of Array.isArray(r.method) ? r.method : [r.method]) {
+      if (method === 'HEAD') continue;
+      routes.push({ method, url: r.url, auth: (r.config as { auth?: AuthScope } | undefined)?.auth ?? 'read' });
+    }
+  });
+  app.decorate('vigilRoutes', routes);
   registerErrorHandler(app);
   registerAuthHook(app, opts.auth, new RateLimiter({ perSecond: opts.rateLimit ?? 500 }));
   app.addHook('onSend', async (_req, reply, payload) => {

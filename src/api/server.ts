@@ -35,7 +35,7 @@ import {
 import { registerPromApiRoutes } from '../promql/index.js';
 import { openStorage } from '../tsdb/index.js';
 import { AnomalyLog } from './anomaly-log.js';
-import { createApp } from './app.js';
+import { createApp, type RouteInfo } from './app.js';
 import { AuthStore, type Bootstrap } from './auth/auth-store.js';
 import { EventHub } from './event-hub.js';
 import { forecastSignal } from './forecast-signal.js';
@@ -66,6 +66,8 @@ export interface RunningServer {
   /** Base URL, e.g. http://127.0.0.1:9470 (with the actual port when 0 was asked for). */
   url: string;
   port: number;
+  /** Every route with the scope it requires. */
+  routes(): RouteInfo[];
   /** Applies the reloadable sections of a new configuration (alerting rules and channels, scrape jobs). */
   reload(config: Pick<VigilConfig, 'alerting' | 'scrape'>): Promise<void>;
   /** Stops accepting work, flushes everything acknowledged, releases files. Safe to call twice. */
@@ -248,5 +250,5 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     scraper = startScraper(next.scrape.jobs);
     log.info({ rules: next.alerting.rules.length, scrapeJobs: next.scrape.jobs.length }, 'configuration reloaded');
   };
-  return { url, port, reload, close };
+  return { url, port, reload, close, routes: () => [...app.vigilRoutes] };
 }

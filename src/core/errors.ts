@@ -40,6 +40,11 @@ export class VigilError extends Error {
     this.status = ERROR_CATALOGUE[code].status;
     this.context = options?.context;
   }
+
+  /** The HTTP status under the name Fastify and other Node HTTP libraries read. */
+  get statusCode(): number {
+    return this.status;
+  }
 }
 
 /** True when `e` is a VigilError, optionally with the given code. */

@@ -58,11 +58,11 @@ export const DEFAULT_DETECTOR_SETTINGS: Readonly<DetectorSettings> = Object.free
   scaleAlpha: 0.02,
   selectTauMs: 2 * 24 * 3600_000,
   seasonalAlpha: 0.15,
-  dailyRatio: 0.8,
+  dailyRatio: 0.9,
   dayBins: 48,
   driftTauMs: 6 * 3600_000,
   cusumK: 0.5,
-  tailQuantile: 0.98,
+  tailQuantile: 0.99,
   scoreDecades: 7,
   refractorySamples: 60,
   episodeScore: 0.5,
@@ -178,12 +178,16 @@ export interface ProfileState {
   mad: number[];
   /** Fast deseasonalised level. */
   base: number;
+  /** Slow deseasonalised level (about a quarter period) that the bins are learnt against. */
+  slowBase: number;
+  /** Start of the profile (ms), to learn faster in its first periods. */
+  since: number;
   /** Smoothed absolute prediction error of this model. */
   err: number;
 }
 
 function newProfile(periodMs: number, bins: number): ProfileState {
-  return { periodMs, off: new Array<number>(bins).fill(Number.NaN), mad: new Array<number>(bins).fill(0), base: 0, err: 0 };
+  return { periodMs, off: new Array<number>(bins).fill(Number.NaN), mad: new Array<number>(bins).fill(0), base: 0, slowBase: Number.NaN, since: Number.NaN, err: 0 };
 }
 
 // Scratch results of the last profileOffset call (single-threaded hot path; avoids allocating).
@@ -213,13 +217,20 @@ function profileLearn(p: ProfileState, t: number, v: number, dt: number, levelAl
   const o = profileOffset(p, t);
   const have = !Number.isNaN(o);
   const pred = have ? p.base + o : p.base;
-  const baseBefore = p.base;
+  if (Number.isNaN(p.since)) {
+    p.since = t;
+    p.slowBase = p.base;
+  }
   const rb = v - (have ? o : 0) - p.base;
   p.base += levelAlpha * (rb > clip ? clip : Math.max(rb, -clip));
   const near = scratchNear;
   const binMs = p.periodMs / p.off.length;
-  const aBin = Math.min(0.5, (seasonalAlpha * dt) / binMs);
-  const off = v - baseBefore;
+  // Bins learn against the slow level (the fast one would absorb the pattern), faster in the first periods.
+  const periods = Math.floor((t - p.since) / p.periodMs) + 1;
+  const aBin = Math.min(0.5, (Math.max(seasonalAlpha, 1 / periods) * dt) / binMs);
+  const off = v - p.slowBase;
+  const rs = v - (have ? o : 0) - p.slowBase;
+  p.slowBase += Math.min(1, (4 * dt) / p.periodMs) * (rs > clip ? clip : Math.max(rs, -clip));
   const cur = p.off[near] as number;
   if (!have || Number.isNaN(cur)) {
     p.off[near] = off;
@@ -499,11 +510,15 @@ export class SeriesModel {
     const surprise = -Math.log(p);
     let score = Math.min(1, surprise / (LN10 * cfg.scoreDecades));
     const rawScore = score;
+    let escalated = 0;
     if (s.episodeLeft > 0) {
       // Inside an episode the anomaly is already known: it pages once, not for as long as it lasts.
-      // The one exception: an episode that opened below alert level may escalate once to alert level.
-      if (s.episodePeak < cfg.warningScore && score >= cfg.warningScore) s.episodePeak = score;
-      else score *= 0.5;
+      // The one exception: an episode that opened below alert level may still page once (severity), at half score.
+      if (s.episodePeak < cfg.warningScore && score >= cfg.warningScore) {
+        s.episodePeak = score;
+        escalated = score;
+      }
+      score *= 0.5;
       s.episodeLeft--;
     } else if (score >= cfg.episodeScore) {
       s.episodeLeft = cfg.refractorySamples;
@@ -533,6 +548,7 @@ export class SeriesModel {
       // Hourly or finer: start a weekly profile (it needs a week before it can be chosen).
       s.week = newProfile(WEEK_MS, WEEK_BINS);
       s.week.base = day.base;
+      s.week.slowBase = day.slowBase;
     }
     const aSel = Math.min(1, dt / cfg.selectTauMs);
     const cap = 10 * Math.max(s.errFlat, day.err, floor);
@@ -578,7 +594,8 @@ export class SeriesModel {
       lo = prevRaw + (Math.max(0, lo) * dt) / 1000;
       hi = prevRaw + (Math.max(0, hi) * dt) / 1000;
     }
-    const severity: Severity = learning ? 'info' : score >= cfg.criticalScore ? 'critical' : score >= cfg.warningScore ? 'warning' : 'info';
+    const sev = escalated > score ? escalated : score;
+    const severity: Severity = learning ? 'info' : sev >= cfg.criticalScore ? 'critical' : sev >= cfg.warningScore ? 'warning' : 'info';
     if (rawScore < 0.3) return { score, expected: [lo, hi], severity, reason: '', detectors: [], learning };
     const det = this.detectorName(which, z, pFlat, v, scale);
     const detectors: DetectorName[] = [det];

@@ -17,6 +17,8 @@ export interface ForecasterOptions {
   blendRamp?: boolean;
   /** Interval multiplier one day ahead and beyond (linear from `intervalScale` at the first step). */
   intervalScaleFar?: number;
+  /** Without a detected period, still let MSTL model a daily component when two days of history exist. */
+  dailyFallback?: boolean;
   /** Multiplier of the model's interval half-widths (augurs' ETS intervals run wide on real series). */
   intervalScale?: number;
 }
@@ -36,6 +38,7 @@ export const DEFAULT_FORECASTER: Required<ForecasterOptions> = {
   minStrength: 0.3,
   blend: 0.3,
   blendRamp: false,
+  dailyFallback: false,
   intervalScale: 0.85,
   intervalScaleFar: 0.85,
 };
@@ -52,10 +55,12 @@ export function forecastSeries(input: ForecastInput, options: ForecasterOptions 
   let f: { point: number[]; lower?: number[]; upper?: number[] };
   let model: SeriesForecast['model'];
   try {
-    if (periods.length > 0) {
+    const day = Math.round(86_400_000 / input.stepMs);
+    const modelPeriods = periods.length > 0 ? periods.map((p) => p.steps) : o.dailyFallback && day >= 4 && n >= 2 * day ? [day] : [];
+    if (modelPeriods.length > 0) {
       f = mstlEtsForecast(
         y,
-        periods.map((p) => p.steps),
+        modelPeriods,
         H,
         o.level,
       );

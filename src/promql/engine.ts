@@ -261,6 +261,8 @@ export class PromQLEngine {
     const out: StepSeries[] = [];
     const keepName = name === 'last_over_time';
     const p: number[] = new Array(params.length).fill(0);
+    // One window object, refilled for every step: kernels never keep it.
+    const w: Window = { ts: [], vs: [], lo: 0, hi: 0, rangeStart: 0, rangeEnd: 0, rangeMs: m.rangeMs, evalTs: 0 };
     for (const d of data) {
       this.check(ctx);
       let ts = d.timestamps;
@@ -291,7 +293,13 @@ export class PromQLEngine {
         while (hi < ts.length && (ts[hi] as number) <= ref) hi++;
         if (hi <= lo) continue;
         for (let k = 0; k < params.length; k++) p[k] = (params[k] as Float64Array)[i] as number;
-        const w: Window = { ts, vs, lo, hi, rangeStart: from, rangeEnd: ref, rangeMs: m.rangeMs, evalTs: ctx.times[i] as number };
+        w.ts = ts;
+        w.vs = vs;
+        w.lo = lo;
+        w.hi = hi;
+        w.rangeStart = from;
+        w.rangeEnd = ref;
+        w.evalTs = ctx.times[i] as number;
         const v = kernel(w, p);
         if (v === undefined) continue;
         s.values[i] = v;
@@ -453,8 +461,8 @@ export class PromQLEngine {
     for (const s of input) {
       const upper = parseGoFloat(s.labels.le ?? '');
       if (upper === null) continue;
-      const labels = dropMetricName(s.labels);
-      delete labels.le;
+      const labels: Labels = {};
+      for (const [k, v] of Object.entries(s.labels)) if (k !== '__name__' && k !== 'le') labels[k] = v;
       const key = seriesKey(labels);
       let g = groups.get(key);
       if (g === undefined) {
@@ -512,26 +520,35 @@ export class PromQLEngine {
     }
     const out: StepSeries[] = [];
     if (op === 'topk' || op === 'bottomk') {
-      const selected = new Map<StepSeries, StepSeries>();
+      const outOf = new Map<StepSeries, StepSeries>();
+      const sign = op === 'topk' ? 1 : -1;
+      // `better(a, b)`: a ranks before b; NaN ranks last, as in Prometheus' heaps.
+      const better = (a: number, b: number) => (Number.isNaN(b) ? !Number.isNaN(a) : sign * (a - b) > 0);
+      const best: StepSeries[] = [];
       for (const g of groups.values()) {
+        this.check(ctx);
         for (let i = 0; i < n; i++) {
           const kf = (param as Float64Array)[i] as number;
           if (!(Math.abs(kf) < 2 ** 63)) throw execError(`Scalar value ${kf} overflows int64`);
           const k = Math.trunc(kf);
           if (k < 1) continue;
-          const present = g.members.filter((s) => s.present[i] === 1);
-          present.sort((a, b) => {
-            const x = a.values[i] as number;
-            const y = b.values[i] as number;
-            if (Number.isNaN(x)) return Number.isNaN(y) ? 0 : 1;
-            if (Number.isNaN(y)) return -1;
-            return op === 'topk' ? y - x : x - y;
-          });
-          for (const s of present.slice(0, k)) {
-            let o = selected.get(s);
+          best.length = 0;
+          for (const s of g.members) {
+            if (s.present[i] !== 1) continue;
+            const v = s.values[i] as number;
+            if (best.length === k && !better(v, (best[k - 1] as StepSeries).values[i] as number)) continue;
+            let at = best.length === k ? k - 1 : best.length;
+            while (at > 0 && better(v, (best[at - 1] as StepSeries).values[i] as number)) {
+              best[at] = best[at - 1] as StepSeries;
+              at--;
+            }
+            best[at] = s;
+          }
+          for (const s of best) {
+            let o = outOf.get(s);
             if (o === undefined) {
               o = newSeries(s.labels, n);
-              selected.set(s, o);
+              outOf.set(s, o);
               out.push(o);
             }
             o.values[i] = s.values[i] as number;

@@ -81,6 +81,13 @@ export class BitWriter {
     }
   }
 
+  /** Appends whole bytes; the writer must be byte-aligned (after `pad`). */
+  writeBytes(src: Uint8Array): void {
+    while (this.bytes + src.length + 5 > this.buf.length) this.grow();
+    this.buf.set(src, this.bytes);
+    this.bytes += src.length;
+  }
+
   /** Pads the pending bits with zeros to a whole byte. */
   pad(): void {
     if (this.nacc > 0) this.writeBits(0, 8 - this.nacc);
@@ -189,6 +196,13 @@ export class BitReader {
       }
     }
     throw corrupt('varint too long');
+  }
+
+  /** Skips to the next byte boundary and returns the index of that byte. */
+  alignToByte(): number {
+    this.nacc -= this.nacc % 8;
+    this.acc &= this.nacc === 0 ? 0 : (1 << this.nacc) - 1;
+    return this.pos - this.nacc / 8;
   }
 
   /** Bits left before the end. */

@@ -478,11 +478,20 @@ export interface DecodedChunk {
 
 /** Decodes a chunk blob; throws STORAGE_CORRUPT on any inconsistency, never returns wrong samples undetected. */
 export function decodeChunk(buf: Uint8Array): DecodedChunk {
+  const out: DecodedChunk = { timestamps: new Float64Array(0), values: new Float64Array(0) };
+  const n = decodeChunkInto(buf, out);
+  return n === out.timestamps.length ? out : { timestamps: out.timestamps.subarray(0, n), values: out.values.subarray(0, n) };
+}
+
+/** Decodes a chunk into reusable arrays (grown when too small) and returns its sample count. */
+export function decodeChunkInto(buf: Uint8Array, into: DecodedChunk): number {
   const { r, count } = openBlob(buf);
-  const timestamps = new Float64Array(count);
-  const values = new Float64Array(count);
-  readTimestamps(r, count, timestamps, 0);
-  readValues(r, count, values, 0);
+  if (into.timestamps.length < count) {
+    into.timestamps = new Float64Array(count);
+    into.values = new Float64Array(count);
+  }
+  readTimestamps(r, count, into.timestamps, 0);
+  readValues(r, count, into.values, 0);
   if (r.remaining >= 8) throw corrupt('trailing bytes');
-  return { timestamps, values };
+  return count;
 }

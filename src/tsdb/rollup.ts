@@ -1,5 +1,7 @@
 import type Database from 'better-sqlite3';
 import { StepAccumulator, counterIncrease } from './aggregate.js';
+import { VigilError } from '../core/index.js';
+import { BitReader, BitWriter } from './bits.js';
 import { beginBlob, decimalScale, finishBlob, openBlob, readTimestamps, readValues, writeTimestamps, writeValues } from './chunk.js';
 import { type MemSeries, lowerBound } from './head.js';
 import type { StepQuery } from './interface.js';
@@ -165,23 +167,41 @@ export function bucketsFromSamples(
   return storeInc;
 }
 
-/** Encodes a run of buckets as a blob (same codec and CRC as chunks). */
+/** Columns of a rollup blob after the bucket ends, in order; each is byte-aligned so a query decodes only what it needs. */
+const COLUMNS = ['min', 'max', 'sum', 'count', 'last', 'inc'] as const;
+/** A rollup column name. */
+export type RollupColumn = (typeof COLUMNS)[number];
+
+const columnWriter = new BitWriter(1 << 14);
+
+/** Encodes a run of buckets as a blob (same codecs and CRC as chunks), with byte lengths of its columns up front. */
 export function encodeBuckets(b: Buckets, hasInc: boolean): Buffer {
+  const cw = columnWriter;
+  cw.reset();
+  const lengths: number[] = [];
+  let last = 0;
+  for (const col of COLUMNS) {
+    if (col === 'inc' && !hasInc) break;
+    writeValues(cw, b[col], 0, b.n);
+    cw.pad();
+    lengths.push(cw.byteLength - last);
+    last = cw.byteLength;
+  }
   const w = beginBlob(b.n);
   w.writeBit(hasInc ? 1 : 0);
   w.writeBit(b.noPrev ? 1 : 0);
   writeTimestamps(w, b.end, 0, b.n);
-  writeValues(w, b.min, 0, b.n);
-  writeValues(w, b.max, 0, b.n);
-  writeValues(w, b.sum, 0, b.n);
-  writeValues(w, b.count, 0, b.n);
-  writeValues(w, b.last, 0, b.n);
-  if (hasInc) writeValues(w, b.inc, 0, b.n);
+  w.pad();
+  for (const len of lengths) w.writeVarint(len);
+  w.writeBytes(cw.buf.subarray(0, cw.byteLength));
   return finishBlob(w);
 }
 
-/** Decodes a blob written by `encodeBuckets` into `out` (appending). */
-export function decodeBuckets(blob: Uint8Array, out: Buckets): void {
+/** All columns. */
+export const ALL_COLUMNS: ReadonlySet<RollupColumn> = new Set(COLUMNS);
+
+/** Decodes a blob written by `encodeBuckets` into `out` (appending); columns not in `want` are left as NaN. */
+export function decodeBuckets(blob: Uint8Array, out: Buckets, want: ReadonlySet<RollupColumn> = ALL_COLUMNS): void {
   const { r, count } = openBlob(blob);
   const hasInc = r.readBit() === 1;
   const noPrev = r.readBit() === 1;
@@ -189,13 +209,25 @@ export function decodeBuckets(blob: Uint8Array, out: Buckets): void {
   out.grow(off + count);
   if (off === 0) out.noPrev = noPrev;
   readTimestamps(r, count, out.end, off);
-  readValues(r, count, out.min, off);
-  readValues(r, count, out.max, off);
-  readValues(r, count, out.sum, off);
-  readValues(r, count, out.count, off);
-  readValues(r, count, out.last, off);
-  if (hasInc) readValues(r, count, out.inc, off);
-  else out.inc.fill(Number.NaN, off, off + count);
+  r.alignToByte();
+  const lengths: number[] = [];
+  for (const col of COLUMNS) {
+    if (col === 'inc' && !hasInc) break;
+    lengths.push(r.readVarint());
+  }
+  let at = r.alignToByte();
+  const end = blob.length - 4;
+  for (let c = 0; c < COLUMNS.length; c++) {
+    const col = COLUMNS[c]!;
+    const len = lengths[c];
+    if (len === undefined || !want.has(col)) out[col].fill(Number.NaN, off, off + count);
+    else {
+      if (at + len > end) throw new VigilError('STORAGE_CORRUPT', 'rollup column out of bounds');
+      readValues(new BitReader(blob, at, at + len), count, out[col], off);
+    }
+    if (len !== undefined) at += len;
+  }
+  if (at !== end) throw new VigilError('STORAGE_CORRUPT', 'rollup blob has trailing bytes');
   out.n = off + count;
 }
 

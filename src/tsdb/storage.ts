@@ -16,7 +16,7 @@ import {
   VigilError,
 } from '../core/index.js';
 import { StepAccumulator } from './aggregate.js';
-import { decodeChunk, encodeChunk } from './chunk.js';
+import { type DecodedChunk, decodeChunk, decodeChunkInto, encodeChunk } from './chunk.js';
 import { dropFront, insertSample, lowerBound, type MemSeries, newSeries, pushSample, sameValue } from './head.js';
 import type { LatestSample, SeriesData, SeriesRef, StepQuery, Storage, StorageStats } from './interface.js';
 import { LabelIndex } from './label-index.js';
@@ -179,6 +179,7 @@ export class EmbeddedStorage implements Storage {
   };
   private readonly sealTx: () => void;
   private readonly retentionCursor = { raw: 0 };
+  private readonly scratch: DecodedChunk = { timestamps: new Float64Array(256), values: new Float64Array(256) };
 
   private constructor(
     private readonly dir: string,
@@ -526,38 +527,22 @@ export class EmbeddedStorage implements Storage {
     return idx === undefined ? [] : idx.select(matchers);
   }
 
-  /** Raw samples of one series in [start, end], ascending. */
-  readRaw(s: MemSeries, start: number, end: number): { ts: Float64Array; vs: Float64Array; n: number } {
-    const parts: { ts: Float64Array; vs: Float64Array; from: number; to: number }[] = [];
-    let n = 0;
+  /** Visits the raw samples of one series in [start, end] in ascending runs (sealed chunks, then the head). */
+  private forEachRaw(s: MemSeries, start: number, end: number, visit: (ts: Float64Array, vs: Float64Array, from: number, to: number) => void): void {
     if (start <= s.sealedMaxT) {
+      const c = this.scratch;
       for (const blob of this.stmt.chunksIn.iterate(s.id, start, end) as IterableIterator<Buffer>) {
-        const c = decodeChunk(blob);
-        const from = lowerBound(c.timestamps, c.timestamps.length, start);
-        const to = lowerBound(c.timestamps, c.timestamps.length, end + 1);
-        if (to > from) {
-          parts.push({ ts: c.timestamps, vs: c.values, from, to });
-          n += to - from;
-        }
+        const n = decodeChunkInto(blob, c);
+        const from = c.timestamps[0]! >= start ? 0 : lowerBound(c.timestamps, n, start);
+        const to = c.timestamps[n - 1]! <= end ? n : lowerBound(c.timestamps, n, end + 1);
+        if (to > from) visit(c.timestamps, c.values, from, to);
       }
     }
     if (s.n > 0) {
       const from = lowerBound(s.ts, s.n, start);
       const to = lowerBound(s.ts, s.n, end + 1);
-      if (to > from) {
-        parts.push({ ts: s.ts, vs: s.vs, from, to });
-        n += to - from;
-      }
+      if (to > from) visit(s.ts, s.vs, from, to);
     }
-    const ts = new Float64Array(n);
-    const vs = new Float64Array(n);
-    let o = 0;
-    for (const p of parts) {
-      ts.set(p.ts.subarray(p.from, p.to), o);
-      vs.set(p.vs.subarray(p.from, p.to), o);
-      o += p.to - p.from;
-    }
-    return { ts, vs, n };
   }
 
   async series(tenant: string, matchers: readonly LabelMatcher[], range?: { start: number; end: number }): Promise<SeriesRef[]> {
@@ -595,9 +580,15 @@ export class EmbeddedStorage implements Storage {
     const out: SeriesData[] = [];
     for (const s of this.selectSeries(tenant, matchers)) {
       if (s.minT > end || s.maxT < start) continue;
-      const r = this.readRaw(s, start, end);
-      if (r.n === 0) continue;
-      out.push({ labels: { ...s.labels }, timestamps: Array.from(r.ts), values: Array.from(r.vs) });
+      const timestamps: number[] = [];
+      const values: number[] = [];
+      this.forEachRaw(s, start, end, (ts, vs, from, to) => {
+        for (let i = from; i < to; i++) {
+          timestamps.push(ts[i]!);
+          values.push(vs[i]!);
+        }
+      });
+      if (timestamps.length > 0) out.push({ labels: { ...s.labels }, timestamps, values });
     }
     return out;
   }
@@ -613,9 +604,8 @@ export class EmbeddedStorage implements Storage {
       let r: { timestamps: number[]; values: number[] };
       if (res !== undefined) r = this.rollups.aggregate(s, res, q);
       else {
-        const raw = this.readRaw(s, from, q.end);
         const acc = new StepAccumulator(q);
-        acc.addSamples(raw.ts, raw.vs, 0, raw.n);
+        this.forEachRaw(s, from, q.end, (ts, vs, a, b) => acc.addSamples(ts, vs, a, b));
         acc.flush();
         r = acc;
       }

@@ -2,7 +2,15 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HARNESS_ADMIN, HARNESS_AGENT_KEY, chromiumPath, ingest, ingestFleet, openBrowser, startHarnessServer } from '../../bench/dashboard.js';
+import {
+  chromiumPath,
+  HARNESS_ADMIN,
+  HARNESS_AGENT_KEY,
+  ingest,
+  ingestFleet,
+  openBrowser,
+  startHarnessServer,
+} from '../../bench/dashboard.js';
 import { packageRoot } from '../../src/core/index.js';
 
 // Drives the built dashboard in Debian's Chromium against a real server fed with a synthetic fleet, and
@@ -84,9 +92,24 @@ describe.skipIf(chromiumPath() === null)('dashboard in Chromium', () => {
     await page.goto(`${server.url}/hosts/db-0?range=24h`);
     await page.waitForFunction(() => document.querySelectorAll('.chart-box[data-drawn]').length >= 12, undefined, { timeout: 20_000 });
     const charts = await page.$$eval('.chart-box', (els) =>
-      els.map((e) => ({ title: e.getAttribute('data-chart'), points: Number(e.getAttribute('data-points')), y: e.getAttribute('data-y-ticks'), x: e.getAttribute('data-x-ticks') })),
+      els.map((e) => ({
+        title: e.getAttribute('data-chart'),
+        points: Number(e.getAttribute('data-points')),
+        y: e.getAttribute('data-y-ticks'),
+        x: e.getAttribute('data-x-ticks'),
+      })),
     );
-    expect(charts.map((c) => c.title)).toEqual(expect.arrayContaining(['CPU busy', 'Memory available', 'Filesystem used', 'Disk read', 'Network received', 'Probe duration', 'Processes']));
+    expect(charts.map((c) => c.title)).toEqual(
+      expect.arrayContaining([
+        'CPU busy',
+        'Memory available',
+        'Filesystem used',
+        'Disk read',
+        'Network received',
+        'Probe duration',
+        'Processes',
+      ]),
+    );
     for (const c of charts) {
       expect(c.points, c.title ?? '').toBeGreaterThan(100);
       expect(c.y, c.title ?? '').toMatch(/\d/);
@@ -153,7 +176,9 @@ describe.skipIf(chromiumPath() === null)('dashboard in Chromium', () => {
     await page.waitForSelector('[data-page="incident"] button:has-text("Acknowledge")');
     await page.click('button:has-text("Acknowledge")');
     await page.waitForSelector('[data-testid="acked"]');
-    const after = (await (await page.request.get(`${server.url}/api/v1/incidents/${encodeURIComponent(id!)}`)).json()) as { ack: { by: string } | null };
+    const after = (await (await page.request.get(`${server.url}/api/v1/incidents/${encodeURIComponent(id!)}`)).json()) as {
+      ack: { by: string } | null;
+    };
     expect(after.ack?.by).toBe('admin');
     await page.screenshot({ path: join(SHOTS, 'incident.png'), fullPage: true });
   });
@@ -170,9 +195,13 @@ describe.skipIf(chromiumPath() === null)('dashboard in Chromium', () => {
     await page.click('button:has-text("Create key")');
     const cmd = (await (await page.waitForSelector('[data-testid="install-command"]')).textContent())!;
     const key = /--key (\S+)$/.exec(cmd)?.[1];
-    expect(cmd.startsWith(`curl -fsS ${server.url}/agent.js -o vigil-agent.mjs && node vigil-agent.mjs --server ${server.url} --key `)).toBe(true);
+    expect(
+      cmd.startsWith(`curl -fsS ${server.url}/agent.js -o vigil-agent.mjs && node vigil-agent.mjs --server ${server.url} --key `),
+    ).toBe(true);
     await page.screenshot({ path: join(SHOTS, 'settings.png'), fullPage: true });
-    const accepted = await ingest(server.url, key!, [{ labels: { __name__: 'node_load1', host: 'new-1' }, timestamps: [Date.now()], values: [0.5] }]);
+    const accepted = await ingest(server.url, key!, [
+      { labels: { __name__: 'node_load1', host: 'new-1' }, timestamps: [Date.now()], values: [0.5] },
+    ]);
     expect(accepted).toBe(1);
   });
 

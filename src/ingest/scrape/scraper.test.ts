@@ -136,6 +136,24 @@ describe('Scraper', () => {
     expect(await registry.getSingleMetricAsString('vigil_scrapes_total')).toContain('outcome="ok"');
   });
 
+  it('reloads its jobs without a restart', async () => {
+    const a = await target((_req, res) => res.end('from_a 1\n'));
+    const b = await target((_req, res) => res.end('from_b 1\n'));
+    const store = new MemoryStore();
+    const registry = new Registry();
+    const pipeline = new IngestPipeline({ storage: store, logger: silentLogger(), registry });
+    scraper = new Scraper({ pipeline, logger: silentLogger(), registry, jobs: jobs({ job: 'a', targets: [a], interval: '0.1s' }) });
+    scraper.start();
+    await new Promise((r) => setTimeout(r, 300));
+    await scraper.reload(jobs({ job: 'b', targets: [b], interval: '0.1s' }));
+    const fromA = store.select('default', [{ name: '__name__', op: '=', value: 'from_a' }])[0]?.values.length ?? 0;
+    await new Promise((r) => setTimeout(r, 300));
+    expect(fromA).toBeGreaterThan(0);
+    expect(store.select('default', [{ name: '__name__', op: '=', value: 'from_a' }])[0]?.values.length).toBe(fromA);
+    expect(store.select('default', [{ name: '__name__', op: '=', value: 'from_b' }])[0]?.values.length).toBeGreaterThan(0);
+    expect(scraper.targets().map((t) => t.job)).toEqual(['b']);
+  });
+
   it('refuses a config whose timeout exceeds its interval', () => {
     expect(() => jobs({ job: 'x', targets: ['h:1'], interval: '5s', timeout: '10s' })).toThrow('timeout must not exceed interval');
   });

@@ -53,6 +53,27 @@ interface Target {
   status: TargetStatus;
 }
 
+function buildTargets(jobs: readonly ScrapeJob[]): Target[] {
+  const out: Target[] = [];
+  for (const job of jobs) {
+    for (const instance of job.targets) {
+      const url = `${job.scheme}://${instance}${job.path}`;
+      const status: TargetStatus = {
+        job: job.job,
+        instance,
+        url,
+        health: 'unknown',
+        lastScrape: null,
+        lastDurationSeconds: null,
+        lastError: null,
+        lastSamples: 0,
+      };
+      out.push({ job, instance, url, timer: null, running: null, status });
+    }
+  }
+  return out;
+}
+
 /** Spreads targets over the interval so they are not all scraped at once (stable per target, as Prometheus does). */
 function offsetFor(url: string, interval: number): number {
   let h = 2166136261;
@@ -68,7 +89,7 @@ function offsetFor(url: string, interval: number): number {
  */
 export class Scraper {
   private readonly opts: Required<Omit<ScraperOptions, 'jobs'>>;
-  private readonly targetsList: Target[] = [];
+  private targetsList: Target[];
   private readonly scrapes: Counter<'job' | 'outcome'>;
   private started = false;
 
@@ -81,28 +102,7 @@ export class Scraper {
       sampleLimit: opts.sampleLimit ?? 1_000_000,
       now: opts.now ?? Date.now,
     };
-    for (const job of opts.jobs) {
-      for (const instance of job.targets) {
-        const url = `${job.scheme}://${instance}${job.path}`;
-        this.targetsList.push({
-          job,
-          instance,
-          url,
-          timer: null,
-          running: null,
-          status: {
-            job: job.job,
-            instance,
-            url,
-            health: 'unknown',
-            lastScrape: null,
-            lastDurationSeconds: null,
-            lastError: null,
-            lastSamples: 0,
-          },
-        });
-      }
-    }
+    this.targetsList = buildTargets(opts.jobs);
     const existing = opts.registry.getSingleMetric('vigil_scrapes_total');
     this.scrapes =
       (existing as Counter<'job' | 'outcome'> | undefined) ??
@@ -155,6 +155,14 @@ export class Scraper {
       if (t.running !== null) running.push(t.running);
     }
     await Promise.allSettled(running);
+  }
+
+  /** Replaces the jobs (after a config reload): stops the current loops, waits for scrapes in flight, and restarts if running. */
+  async reload(jobs: readonly ScrapeJob[]): Promise<void> {
+    const wasStarted = this.started;
+    await this.stop();
+    this.targetsList = buildTargets(jobs);
+    if (wasStarted) this.start();
   }
 
   /** Health of every target. */
