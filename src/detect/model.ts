@@ -178,16 +178,12 @@ export interface ProfileState {
   mad: number[];
   /** Fast deseasonalised level. */
   base: number;
-  /** Slow deseasonalised level (about a quarter period) that the bins are learnt against. */
-  slowBase: number;
-  /** Start of the profile (ms), to learn faster in its first periods. */
-  since: number;
   /** Smoothed absolute prediction error of this model. */
   err: number;
 }
 
 function newProfile(periodMs: number, bins: number): ProfileState {
-  return { periodMs, off: new Array<number>(bins).fill(Number.NaN), mad: new Array<number>(bins).fill(0), base: 0, slowBase: Number.NaN, since: Number.NaN, err: 0 };
+  return { periodMs, off: new Array<number>(bins).fill(Number.NaN), mad: new Array<number>(bins).fill(0), base: 0, err: 0 };
 }
 
 // Scratch results of the last profileOffset call (single-threaded hot path; avoids allocating).
@@ -217,20 +213,13 @@ function profileLearn(p: ProfileState, t: number, v: number, dt: number, levelAl
   const o = profileOffset(p, t);
   const have = !Number.isNaN(o);
   const pred = have ? p.base + o : p.base;
-  if (Number.isNaN(p.since)) {
-    p.since = t;
-    p.slowBase = p.base;
-  }
+  const baseBefore = p.base;
   const rb = v - (have ? o : 0) - p.base;
   p.base += levelAlpha * (rb > clip ? clip : Math.max(rb, -clip));
   const near = scratchNear;
   const binMs = p.periodMs / p.off.length;
-  // Bins learn against the slow level (the fast one would absorb the pattern), faster in the first periods.
-  const periods = Math.floor((t - p.since) / p.periodMs) + 1;
-  const aBin = Math.min(0.5, (Math.max(seasonalAlpha, 1 / periods) * dt) / binMs);
-  const off = v - p.slowBase;
-  const rs = v - (have ? o : 0) - p.slowBase;
-  p.slowBase += Math.min(1, (4 * dt) / p.periodMs) * (rs > clip ? clip : Math.max(rs, -clip));
+  const aBin = Math.min(0.5, (seasonalAlpha * dt) / binMs);
+  const off = v - baseBefore;
   const cur = p.off[near] as number;
   if (!have || Number.isNaN(cur)) {
     p.off[near] = off;
@@ -548,7 +537,6 @@ export class SeriesModel {
       // Hourly or finer: start a weekly profile (it needs a week before it can be chosen).
       s.week = newProfile(WEEK_MS, WEEK_BINS);
       s.week.base = day.base;
-      s.week.slowBase = day.slowBase;
     }
     const aSel = Math.min(1, dt / cfg.selectTauMs);
     const cap = 10 * Math.max(s.errFlat, day.err, floor);

@@ -4,7 +4,7 @@ import { VigilError } from '../core/index.js';
 import { BitReader, BitWriter } from './bits.js';
 import { beginBlob, decimalScale, finishBlob, openBlob, readTimestamps, readValues, writeTimestamps, writeValues } from './chunk.js';
 import { type MemSeries, lowerBound } from './head.js';
-import type { StepQuery } from './interface.js';
+import type { StepAggregation, StepQuery } from './interface.js';
 
 /** Rollup resolutions in milliseconds. */
 export type Resolution = 60_000 | 3_600_000;
@@ -197,6 +197,17 @@ export function encodeBuckets(b: Buckets, hasInc: boolean): Buffer {
   return finishBlob(w);
 }
 
+/** Columns each aggregation reads (count is always needed to tell empty buckets). */
+const COLUMNS_FOR: Record<StepAggregation, ReadonlySet<RollupColumn>> = {
+  avg: new Set(['sum', 'count']),
+  sum: new Set(['sum', 'count']),
+  min: new Set(['min', 'count']),
+  max: new Set(['max', 'count']),
+  count: new Set(['count']),
+  last: new Set(['last', 'count']),
+  rate: new Set(['last', 'inc', 'count']),
+};
+
 /** All columns. */
 export const ALL_COLUMNS: ReadonlySet<RollupColumn> = new Set(COLUMNS);
 
@@ -338,9 +349,15 @@ export class Rollups {
     p.scale.splice(0, c);
   }
 
-  /** The coarsest resolution whose buckets tile the query's buckets exactly, if any. */
-  resolutionFor(q: StepQuery): Resolution | undefined {
-    for (const res of [H1, M1] as const) if (q.step % res === 0 && q.start % res === 0) return res;
+  /**
+   * The resolution to read for a query: 1h when its buckets tile the query's; 1m when they do and the
+   * step is at least 5 minutes or the range starts before the raw retention (at a 10 s interval, a
+   * 1-minute step reads about as much from raw chunks as from 1m rollups); otherwise raw.
+   */
+  resolutionFor(q: StepQuery, rawRetainedFrom: number): Resolution | undefined {
+    const aligned = (res: number) => q.step % res === 0 && q.start % res === 0;
+    if (aligned(H1)) return H1;
+    if (aligned(M1) && (q.step >= 5 * M1 || q.start - q.step < rawRetainedFrom)) return M1;
     return undefined;
   }
 
@@ -348,12 +365,13 @@ export class Rollups {
   aggregate(s: MemSeries, res: Resolution, q: StepQuery): { timestamps: number[]; values: number[] } {
     const from = q.start - q.step - res;
     const acc = new StepAccumulator(q);
+    const want = COLUMNS_FOR[q.agg];
     const src = this.read;
     let covered = Number.NEGATIVE_INFINITY;
     let firstEver = true;
     if (res === H1 && Number.isFinite(s.h1MaxT) && s.h1MaxT >= from) {
       src.reset(64);
-      for (const blob of this.stmt.in1h.iterate(s.id, from, Math.min(q.end, s.h1MaxT)) as IterableIterator<Buffer>) decodeBuckets(blob, src);
+      for (const blob of this.stmt.in1h.iterate(s.id, from, Math.min(q.end, s.h1MaxT)) as IterableIterator<Buffer>) decodeBuckets(blob, src, want);
       for (let i = 0; i < src.n; i++) {
         acc.add(src.end[i]!, src.min[i]!, src.max[i]!, src.sum[i]!, src.count[i]!, src.last[i]!, src.inc[i]!, i === 0 && src.noPrev);
       }
@@ -363,7 +381,7 @@ export class Rollups {
     if (s.m1MaxT >= from) {
       src.reset(64);
       const lo = Math.max(from, covered + 1);
-      for (const blob of this.stmt.in1m.iterate(s.id, lo, q.end) as IterableIterator<Buffer>) decodeBuckets(blob, src);
+      for (const blob of this.stmt.in1m.iterate(s.id, lo, q.end) as IterableIterator<Buffer>) decodeBuckets(blob, src, want);
       for (let i = 0; i < src.n; i++) {
         const e = src.end[i]!;
         if (e <= covered) continue;

@@ -597,7 +597,7 @@ export class EmbeddedStorage implements Storage {
     this.check();
     if (!(q.step > 0) || !(q.end >= q.start)) throw new VigilError('BAD_QUERY', 'step must be > 0 and end ≥ start');
     const out: SeriesData[] = [];
-    const res = this.rollups.resolutionFor(q);
+    const res = this.rollups.resolutionFor(q, this.clock.now() - this.retention.raw);
     for (const s of this.selectSeries(tenant, matchers)) {
       const from = q.start - 2 * q.step;
       if (s.minT > q.end || s.maxT < from) continue;

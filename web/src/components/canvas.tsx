@@ -3,7 +3,8 @@ import { COLORS, cssVar, useTheme, viridis } from '../lib/theme.js';
 
 type Draw = (ctx: CanvasRenderingContext2D, w: number, h: number) => void;
 
-function useCanvas(draw: Draw, height: number, deps: readonly unknown[], observe = true) {
+/** Paints a canvas at device resolution; a fixed `width` avoids reading layout (hundreds of sparklines in a table). */
+function useCanvas(draw: Draw, height: number, deps: readonly unknown[], observe = true, fixedWidth?: number) {
   const ref = useRef<HTMLCanvasElement>(null);
   const theme = useTheme();
   // biome-ignore lint/correctness/useExhaustiveDependencies: callers list what their drawing depends on
@@ -11,7 +12,7 @@ function useCanvas(draw: Draw, height: number, deps: readonly unknown[], observe
     const c = ref.current;
     if (!c) return;
     const paint = () => {
-      const w = c.clientWidth;
+      const w = fixedWidth ?? c.clientWidth;
       const dpr = devicePixelRatio || 1;
       c.width = Math.round(w * dpr);
       c.height = Math.round(height * dpr);
@@ -51,6 +52,7 @@ export function Sparkline({ values, width = 120, height = 22, label }: { values:
     height,
     [values],
     false,
+    width,
   );
   const total = values.reduce((a, b) => a + b, 0);
   return <canvas ref={ref} className="sparkline" style={{ width, height }} role="img" aria-label={`${label}: ${total} anomalies`} />;

@@ -37,9 +37,16 @@ export function viridis(x: number): string {
 /** The page theme. */
 export type Theme = 'dark' | 'light';
 
-/** Reads a CSS custom property of the document (after the theme applied). */
+const varCache = new Map<string, string>();
+
+/** Reads a CSS custom property of the document, cached per theme (getComputedStyle forces a style recalculation). */
 export function cssVar(name: string): string {
-  return getComputedStyle(document.documentElement).getPropertyValue(name).trim();
+  let v = varCache.get(name);
+  if (v === undefined) {
+    v = getComputedStyle(document.documentElement).getPropertyValue(name).trim();
+    varCache.set(name, v);
+  }
+  return v;
 }
 
 const themeListeners = new Set<(t: Theme) => void>();
@@ -47,6 +54,7 @@ const themeListeners = new Set<(t: Theme) => void>();
 /** Applies a theme to the document and remembers it. */
 export function setTheme(t: Theme): void {
   document.documentElement.dataset.theme = t;
+  varCache.clear();
   localStorage.setItem('vigil-theme', t);
   for (const fn of themeListeners) fn(t);
 }
