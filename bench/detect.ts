@@ -62,6 +62,11 @@ export async function run(opts: BenchOptions): Promise<BenchResult> {
     `detect: ${seriesCount} series × ${samples} samples (step ${stepMs / 1000}s, ${((samples * stepMs) / 86_400_000).toFixed(1)} days)`,
   );
   const series = Array.from({ length: seriesCount }, (_, k) => makeSeries(k, samples, stepMs));
+  // Heap per series: growth of the heap (between full collections) from before the models exist to after the run.
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  gc();
+  const heapBefore = process.memoryUsage().heapUsed;
   const models = series.map((s) => new SeriesModel({ kind: inferKind({ __name__: s.name }) }));
   // Warm-up pass on the first tenth so V8 has optimised the hot path before timing.
   const warm = Math.floor(samples / 10);
@@ -85,18 +90,8 @@ export async function run(opts: BenchOptions): Promise<BenchResult> {
   const ns = (cpu.user + cpu.system) * 1000;
   const scored = (samples - warm) * seriesCount;
   const bytes = models.reduce((a, m) => a + Buffer.byteLength(JSON.stringify(m.save())), 0) / seriesCount;
-  // Heap per series: the heap growth of 2,000 fresh models fed 100 samples each, between full collections.
-  setFlagsFromString('--expose-gc');
-  const gc = runInNewContext('gc') as () => void;
   gc();
-  const before = process.memoryUsage().heapUsed;
-  const extra = Array.from({ length: 2000 }, (_, k) => {
-    const m = new SeriesModel();
-    for (let i = 0; i < 100; i++) m.update(t0 + i * stepMs, k + i);
-    return m;
-  });
-  gc();
-  const heapPerSeries = (process.memoryUsage().heapUsed - before) / extra.length;
+  const heapPerSeries = (process.memoryUsage().heapUsed - heapBefore) / seriesCount;
   opts.log(`detect: checksum ${sink.toFixed(3)}`);
   return {
     ns_per_sample: Math.round(ns / scored),

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import Fastify from 'fastify';
 import { compress } from 'snappy';
 import { DEFAULT_TENANT, type SeriesSamples, silentLogger } from '../src/core/index.js';
-import { encodeWriteRequest } from '../src/ingest/remote-write/index.js';
+import { encodeWriteRequest } from '../src/ingest/index.js';
 import { registerPromApiRoutes } from '../src/promql/index.js';
 import { type ApiData, diffResults } from '../src/promql/testing/compare.js';
 import { type Peer, startPrometheus, which } from '../src/promql/testing/peers.js';

@@ -1,4 +1,5 @@
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -168,6 +169,46 @@ describe('shipping', () => {
     expect(s.sendErrors).toBe(2);
     expect(s.sentBatches).toBe(1);
     expect((seen[2] as number) - (seen[1] as number)).toBeGreaterThanOrEqual(950);
+  });
+
+  it('ships over TLS to a server whose certificate is signed by the CA in caFile, and refuses it without', async (ctx) => {
+    const d = tempDir();
+    try {
+      execFileSync(
+        'openssl',
+        [
+          'req',
+          '-x509',
+          '-newkey',
+          'rsa:2048',
+          '-nodes',
+          '-subj',
+          '/CN=127.0.0.1',
+          '-addext',
+          'subjectAltName=IP:127.0.0.1',
+          '-days',
+          '2',
+          '-keyout',
+          join(d, 'k.pem'),
+          '-out',
+          join(d, 'c.pem'),
+        ],
+        { stdio: 'ignore' },
+      );
+    } catch {
+      ctx.skip();
+    }
+    const r = new IngestReceiver({ key: KEY, tls: { key: readFileSync(join(d, 'k.pem')), cert: readFileSync(join(d, 'c.pem')) } });
+    await r.start();
+    cleanups.push(() => r.stop());
+    expect(r.url).toMatch(/^https:/);
+    const trusted = agentFor(r, { intervalMs: 60_000, caFile: join(d, 'c.pem'), hostId: 'tls-ok' });
+    expect(await trusted.runOnce(5000)).toBe(true);
+    const untrusted = agentFor(r, { intervalMs: 60_000, hostId: 'tls-bad' });
+    expect(await untrusted.runOnce(500)).toBe(false);
+    expect(untrusted.stats().sendErrors).toBeGreaterThan(0);
+    expect(r.find('"tls-ok"').length).toBeGreaterThan(0);
+    expect(r.find('"tls-bad"')).toHaveLength(0);
   });
 
   it('stop() without a spool dir delivers what is queued when the server is up', async () => {

@@ -1,4 +1,5 @@
 import http from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
 
@@ -16,6 +17,8 @@ export interface ReceiverOptions {
   key: string;
   /** Called for every request; return an action to fail it, or undefined to handle it normally. */
   intercept?: (requestNo: number) => ReceiverAction;
+  /** Serve HTTPS with this certificate and key (PEM) instead of HTTP. */
+  tls?: { cert: string | Buffer; key: string | Buffer };
 }
 
 /**
@@ -42,13 +45,14 @@ export class IngestReceiver {
 
   /** Base URL, e.g. `http://127.0.0.1:43111`. */
   get url(): string {
-    return `http://127.0.0.1:${this.port}`;
+    return `${this.opts.tls ? 'https' : 'http'}://127.0.0.1:${this.port}`;
   }
 
   /** Listens on 127.0.0.1: a random free port the first time, the same port again after `stop()`. */
   async start(): Promise<void> {
-    const server = http.createServer((req, res) => this.handle(req, res));
-    server.on('connection', (s) => {
+    const handler = (req: http.IncomingMessage, res: http.ServerResponse) => this.handle(req, res);
+    const server = this.opts.tls ? https.createServer(this.opts.tls, handler) : http.createServer(handler);
+    server.on(this.opts.tls ? 'secureConnection' : 'connection', (s) => {
       this.sockets.add(s);
       s.on('close', () => this.sockets.delete(s));
     });

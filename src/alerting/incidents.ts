@@ -126,11 +126,16 @@ export function openIncident(a: Alert, now: number): Incident {
 /** Adds a firing alert to an incident (or refreshes its member); returns true when the incident grew. */
 export function addMember(inc: Incident, a: Alert, now: number): boolean {
   inc.updatedAt = now;
+  const before = inc.severity;
   const existing = inc.members.find((m) => m.alertId === a.id);
   if (existing !== undefined) {
     Object.assign(existing, { ...memberOf(a, now), firstAt: existing.firstAt });
     summarise(inc);
-    return false;
+    if (severityRank(inc.severity) <= severityRank(before)) return false;
+    // An escalation (warning → critical) is news: it is notified as an update.
+    inc.history.push({ t: now, type: 'member_added', by: 'vigil', text: `escalated to ${inc.severity} by ${a.series}` });
+    inc.version++;
+    return true;
   }
   inc.members.push(memberOf(a, now));
   inc.history.push({ t: now, type: 'member_added', by: 'vigil', text: `${a.rule}: ${a.series} joined` });

@@ -1,6 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type Anomaly, FakeClock, seriesKey, silentLogger } from '../core/index.js';
 import { type AlertingConfigInput, alertingConfigSchema } from './config.js';
@@ -235,6 +237,17 @@ describe('AlertManager', () => {
     expect(m.listAlerts('default', 'firing')).toHaveLength(0);
   });
 
+  it('absence rule: silence that began while Vigil was down gets a grace period after start', async () => {
+    querier.add('default', { __name__: 'node_load1', host: 'web-5' }, clock.now() - 10 * M, 1);
+    const m = make({ groupWait: 0 });
+    await step(m, 0);
+    await step(m, 59 * S);
+    expect(m.listAlerts('default', 'firing')).toHaveLength(0);
+    await step(m, 2 * S);
+    const [a] = m.listAlerts('default', 'firing');
+    expect(a?.reason).toContain('no data from host=web-5 for 11m 1s');
+  });
+
   it('forecast rule: fires when the limit is crossed within the horizon with enough probability', () => {
     const m = make();
     const labels = { __name__: 'node_filesystem_avail_bytes', host: 'db-3', mountpoint: '/var' };
@@ -320,6 +333,25 @@ describe('AlertManager', () => {
     await step(m, 90 * S);
     expect(bodies().map((b) => b.kind)).toEqual(['firing', 'update']);
     expect(bodies()[1]?.items).toHaveLength(2);
+  });
+
+  it('an escalation from warning to critical is notified as an update', async () => {
+    const m = make({
+      groupWait: 0,
+      groupInterval: '1m',
+      rules: [{ name: 'high-severity-anomaly', type: 'anomaly', minSeverity: 'warning' }],
+    });
+    m.onAnomaly(anomaly('web-1', 'node_load1', { severity: 'warning' }));
+    await step(m, 0);
+    m.onAnomaly(anomaly('web-1', 'node_load1', { severity: 'warning' }));
+    await step(m, M);
+    expect(bodies().map((b) => `${b.kind}`)).toEqual(['firing']);
+    m.onAnomaly(anomaly('web-1', 'node_load1', { severity: 'critical' }));
+    await step(m, M);
+    expect(bodies().map((b) => `${b.kind}:${(b as unknown as { severity: string }).severity}`)).toEqual([
+      'firing:warning',
+      'update:critical',
+    ]);
   });
 
   it('ack stops repeats; unack resumes; resolve is a unit with who and when', async () => {
@@ -457,6 +489,46 @@ describe('AlertManager', () => {
     m.reload(alertingConfigSchema.parse({ disableRules: ['high-severity-anomaly'], channels: [{ id: 'hook', type: 'webhook', url }] }));
     await step(m, 0);
     expect(m.listAlerts('default', 'firing')).toHaveLength(0);
+  });
+
+  it('never writes a channel secret to the log, even when deliveries fail', async () => {
+    const lines: string[] = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _enc, cb) {
+        lines.push(chunk.toString());
+        cb();
+      },
+    });
+    const m = new AlertManager({
+      dataDir: dir,
+      logger: pino({ level: 'debug' }, sink),
+      clock,
+      publicUrl: 'http://vigil.test',
+      querier,
+      config: alertingConfigSchema.parse({
+        groupWait: 0,
+        channels: [
+          { id: 'slack', type: 'slack', url: 'http://127.0.0.1:1/services/T1/B2/SLACK-SECRET-TOKEN' },
+          { id: 'hook', type: 'webhook', url: 'http://127.0.0.1:1/hook?token=HOOK-SECRET', secret: 'HMAC-SECRET-1' },
+          { id: 'mail', type: 'email', host: '127.0.0.1', port: 1, user: 'u', password: 'SMTP-SECRET', from: 'a@b.c', to: ['d@e.f'] },
+        ],
+      }),
+    });
+    managers.push(m);
+    m.onAnomaly(anomaly('web-1', 'node_load1'));
+    await m.flushOutbox();
+    expect((await m.testChannel('default', 'slack', 'alice')).error).not.toContain('SLACK-SECRET');
+    const channels = m.listChannels('default');
+    expect(channels.map((c) => c.deliveries)).toEqual([
+      { pending: 1, delivered: 0, failed: 0, lastError: expect.stringContaining('failed') },
+      { pending: 1, delivered: 0, failed: 0, lastError: expect.stringContaining('failed') },
+      { pending: 1, delivered: 0, failed: 0, lastError: expect.any(String) },
+    ]);
+    expect(JSON.stringify(channels)).not.toMatch(/SECRET/);
+    await m.stop();
+    const log = lines.join('');
+    expect(log).toContain('delivery failed; will retry');
+    for (const secret of ['SLACK-SECRET-TOKEN', 'HOOK-SECRET', 'HMAC-SECRET-1', 'SMTP-SECRET']) expect(log).not.toContain(secret);
   });
 
   it('keeps tenants apart', () => {

@@ -103,6 +103,8 @@ interface Observation {
 }
 
 const PRECISION_WINDOW = 30 * 86_400_000;
+/** Resolved incidents (with their history) are kept this long. */
+const INCIDENT_RETENTION = 365 * 86_400_000;
 
 function zodMessage(e: z.ZodError): string {
   return e.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
@@ -174,12 +176,15 @@ export class AlertManager {
   private ticking: Promise<void> | null = null;
   private lastPrune = 0;
   private started = false;
+  /** When this process began watching: silence that began while Vigil itself was down does not count as absence. */
+  private readonly watchingSince: number;
   private readonly metrics: { notifications: Counter<'kind'>; evalErrors: Counter } | null;
 
   constructor(opts: AlertManagerOptions) {
     this.o = opts;
     this.cfg = opts.config;
     this.clock = opts.clock ?? systemClock;
+    this.watchingSince = this.clock.now();
     this.log = opts.logger.child({ part: 'alerting' });
     // Validate the configuration before opening anything, so a bad one fails fast without leaking the database.
     this.applyConfig(opts.config);
@@ -445,7 +450,7 @@ export class AlertManager {
     this.flushDirty(now);
     if (now - this.lastPrune > 3_600_000) {
       this.lastPrune = now;
-      this.store.prune(now - 2 * PRECISION_WINDOW);
+      this.store.prune(now - 2 * PRECISION_WINDOW, now - INCIDENT_RETENTION);
     }
   }
 
@@ -501,7 +506,8 @@ export class AlertManager {
     const limit = rule.interval * rule.intervals;
     for (const [key, g] of groups) {
       const silentFor = now - g.t;
-      if (silentFor > limit && silentFor < rule.forgetAfter) {
+      // After a restart of Vigil, agents get `limit` to report again before their silence counts.
+      if (now - Math.max(g.t, this.watchingSince) > limit && silentFor < rule.forgetAfter) {
         const who = rule.by.map((b) => `${b}=${g.labels[b]}`).join(' ');
         this.observe(tenant, rule, now, {
           key,
@@ -1068,11 +1074,16 @@ export class AlertManager {
     this.rulesCache.delete(tenant);
   }
 
-  /** Channels of a tenant with secrets masked. */
+  /** Channels of a tenant with secrets masked, and how their deliveries went (counts and the newest error). */
   listChannels(tenant: string): Array<Record<string, unknown>> {
+    const stats = this.store.channelStats(tenant);
     return this.channelIds(tenant).map((id) => {
       const c = this.channelFor(tenant, id)!;
-      return { ...maskChannel(c.cfg), source: c.source };
+      return {
+        ...maskChannel(c.cfg),
+        source: c.source,
+        deliveries: stats.get(id) ?? { pending: 0, delivered: 0, failed: 0, lastError: null },
+      };
     });
   }
 

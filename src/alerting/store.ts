@@ -101,6 +101,13 @@ export class AlertingStore {
       failed: this.db.prepare("UPDATE outbox SET status = 'failed', last_error = ? WHERE id = ?"),
       countOutbox: this.db.prepare('SELECT status, COUNT(*) AS n FROM outbox GROUP BY status'),
       listOutbox: this.db.prepare('SELECT * FROM outbox WHERE tenant = ? ORDER BY created_at DESC LIMIT ?'),
+      channelStats: this.db.prepare(
+        'SELECT channel, status, COUNT(*) AS n, MAX(created_at) AS last FROM outbox WHERE tenant = ? GROUP BY channel, status',
+      ),
+      channelLastError: this.db.prepare(
+        'SELECT channel, last_error FROM outbox WHERE tenant = ? AND last_error IS NOT NULL ORDER BY created_at DESC LIMIT 200',
+      ),
+      pruneIncidents: this.db.prepare("DELETE FROM incidents WHERE status = 'resolved' AND started_at < ?"),
       pruneOutbox: this.db.prepare("DELETE FROM outbox WHERE status != 'pending' AND created_at < ?"),
       putAlert: this.db.prepare(
         'INSERT INTO alerts (id, tenant, state, updated_at, data) VALUES (?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at, data = excluded.data',
@@ -186,6 +193,31 @@ export class AlertingStore {
     return out;
   }
 
+  /** Delivery counts per channel of a tenant (pending, delivered, failed) and the newest error, for the channels API. */
+  channelStats(tenant: string): Map<string, { pending: number; delivered: number; failed: number; lastError: string | null }> {
+    const out = new Map<string, { pending: number; delivered: number; failed: number; lastError: string | null }>();
+    const get = (c: string) => {
+      let v = out.get(c);
+      if (v === undefined) {
+        v = { pending: 0, delivered: 0, failed: 0, lastError: null };
+        out.set(c, v);
+      }
+      return v;
+    };
+    for (const r of this.st.channelStats!.all(tenant) as Array<{
+      channel: string;
+      status: 'pending' | 'delivered' | 'failed';
+      n: number;
+    }>) {
+      get(r.channel)[r.status] = r.n;
+    }
+    for (const r of this.st.channelLastError!.all(tenant) as Array<{ channel: string; last_error: string }>) {
+      const v = get(r.channel);
+      v.lastError ??= r.last_error;
+    }
+    return out;
+  }
+
   /** Newest outbox rows of a tenant. */
   listOutbox(tenant: string, limit: number): OutboxRow[] {
     return (this.st.listOutbox!.all(tenant, limit) as RawOutboxRow[]).map(toOutboxRow);
@@ -266,10 +298,11 @@ export class AlertingStore {
     }));
   }
 
-  /** Drops delivered/failed notifications and resolved alerts older than `before`. */
-  prune(before: number): void {
+  /** Drops delivered/failed notifications and resolved alerts older than `before`, resolved incidents older than `incidentsBefore`. */
+  prune(before: number, incidentsBefore: number): void {
     this.st.pruneOutbox!.run(before);
     this.st.pruneAlerts!.run(before);
+    this.st.pruneIncidents!.run(incidentsBefore);
   }
 
   /** Closes the database. */

@@ -186,37 +186,53 @@ function newProfile(periodMs: number, bins: number): ProfileState {
   return { periodMs, off: new Array<number>(bins).fill(Number.NaN), mad: new Array<number>(bins).fill(0), base: 0, err: 0 };
 }
 
-// Scratch results of the last profileOffset call (single-threaded hot path; avoids allocating).
-let scratchNear = 0;
-let scratchB0 = 0;
-let scratchB1 = 0;
-let scratchFrac = 0;
+// Scratch results of profileOffset per slot (0 = daily, 1 = weekly): nearest bin, left and right bins, fraction.
+// Module-level because the hot path is single-threaded and must not allocate.
+const SCRATCH = new Float64Array(8);
 
 /** The profile's offset at time t (NaN when neither neighbouring bin has been seen). */
-function profileOffset(p: ProfileState, t: number): number {
+function profileOffset(p: ProfileState, t: number, slot: number): number {
   const n = p.off.length;
   const binMs = p.periodMs / n;
   const phase = ((t + WEEK_PHASE) % p.periodMs) / binMs;
-  scratchNear = Math.floor(phase);
   const pos = phase - 0.5;
   const fl = Math.floor(pos);
-  scratchFrac = pos - fl;
-  scratchB0 = (fl + n) % n;
-  scratchB1 = (fl + 1) % n;
-  const o0 = p.off[scratchB0] as number;
-  const o1 = p.off[scratchB1] as number;
-  return Number.isNaN(o0) ? o1 : Number.isNaN(o1) ? o0 : o0 + scratchFrac * (o1 - o0);
+  const frac = pos - fl;
+  const b0 = (fl + n) % n;
+  const b1 = (fl + 1) % n;
+  const k = slot * 4;
+  SCRATCH[k] = Math.floor(phase);
+  SCRATCH[k + 1] = b0;
+  SCRATCH[k + 2] = b1;
+  SCRATCH[k + 3] = frac;
+  const o0 = p.off[b0] as number;
+  const o1 = p.off[b1] as number;
+  return Number.isNaN(o0) ? o1 : Number.isNaN(o1) ? o0 : o0 + frac * (o1 - o0);
 }
 
-/** One learning step of a profile: the level moves fast, the bins slowly; clipped so a spike does not drag them. */
-function profileLearn(p: ProfileState, t: number, v: number, dt: number, levelAlpha: number, seasonalAlpha: number, clip: number, floor: number, levelMad: number): void {
-  const o = profileOffset(p, t);
+/** One learning step of a profile (after `profileOffset(p, t, slot)` returned `o` for this sample): the level moves fast, the bins slowly; clipped so a spike does not drag them. */
+function profileLearn(
+  p: ProfileState,
+  slot: number,
+  o: number,
+  v: number,
+  dt: number,
+  levelAlpha: number,
+  seasonalAlpha: number,
+  clip: number,
+  floor: number,
+  levelMad: number,
+): void {
   const have = !Number.isNaN(o);
   const pred = have ? p.base + o : p.base;
   const baseBefore = p.base;
   const rb = v - (have ? o : 0) - p.base;
   p.base += levelAlpha * (rb > clip ? clip : Math.max(rb, -clip));
-  const near = scratchNear;
+  const k = slot * 4;
+  const near = SCRATCH[k] as number;
+  const b0 = SCRATCH[k + 1] as number;
+  const b1 = SCRATCH[k + 2] as number;
+  const frac = SCRATCH[k + 3] as number;
   const binMs = p.periodMs / p.off.length;
   const aBin = Math.min(0.5, (seasonalAlpha * dt) / binMs);
   const off = v - baseBefore;
@@ -230,11 +246,11 @@ function profileLearn(p: ProfileState, t: number, v: number, dt: number, levelAl
   const m = p.mad[near] as number;
   const lim = 4 * Math.max(m, floor);
   const roc = ro > lim ? lim : Math.max(ro, -lim);
-  const o0 = p.off[scratchB0] as number;
-  const o1 = p.off[scratchB1] as number;
+  const o0 = p.off[b0] as number;
+  const o1 = p.off[b1] as number;
   if (!Number.isNaN(o0) && !Number.isNaN(o1)) {
-    p.off[scratchB0] = o0 + aBin * 2 * (1 - scratchFrac) * roc;
-    p.off[scratchB1] = o1 + aBin * 2 * scratchFrac * roc;
+    p.off[b0] = o0 + aBin * 2 * (1 - frac) * roc;
+    p.off[b1] = o1 + aBin * 2 * frac * roc;
   } else p.off[near] = cur + aBin * roc;
   p.mad[near] = m + aBin * (Math.min(Math.abs(v - pred), lim) - m);
 }
@@ -291,6 +307,8 @@ function humanMs(ms: number): string {
 }
 
 const LN10 = Math.LN10;
+/** Shared (frozen) empty list for the common unremarkable result, so scoring a sample allocates less. */
+const NO_DETECTORS = Object.freeze([]) as unknown as DetectorName[];
 
 /** Half-octave bin of a surprise x ≥ 2: floor(2·log2(x/2)) = floor(log2(x²/4)), via clz32 instead of a logarithm. */
 function histBin(x: number): number {
@@ -424,12 +442,12 @@ export class SeriesModel {
     // Predictions of the three candidate models: local level, daily and weekly profiles.
     const day = s.day;
     const week = s.week;
-    const dayOff = profileOffset(day, t);
-    const dayNear = scratchNear;
+    const dayOff = profileOffset(day, t, 0);
+    const dayNear = SCRATCH[0] as number;
     const haveDay = !Number.isNaN(dayOff);
     const hasWeek = week.off.length > 0;
-    const weekOff = hasWeek ? profileOffset(week, t) : Number.NaN;
-    const weekNear = scratchNear;
+    const weekOff = hasWeek ? profileOffset(week, t, 1) : Number.NaN;
+    const weekNear = SCRATCH[4] as number;
     const haveWeek = !Number.isNaN(weekOff);
     const pFlat = s.level;
     const pDay = haveDay ? day.base + dayOff : pFlat;
@@ -444,7 +462,7 @@ export class SeriesModel {
     const z = r / scale;
     const learning = this.isLearning();
 
-    // Tail probabilities of each detector; the two with unknown null distributions are calibrated on the series itself.
+    // Tail probabilities of each detector; the three with unknown null distributions are calibrated on the series itself.
     const az = Math.abs(z);
     const sSpike = az;
     const zc = z > 4 ? 4 : Math.max(z, -4);
@@ -531,8 +549,8 @@ export class SeriesModel {
       s.level += cfg.levelAlpha * rFlatC;
       s.levelMad += cfg.scaleAlpha * (Math.min(Math.abs(rFlat), 4 * Math.max(s.levelMad, floor)) - s.levelMad);
     }
-    profileLearn(day, t, v, dt, cfg.levelAlpha, cfg.seasonalAlpha, clip, floor, s.levelMad);
-    if (hasWeek) profileLearn(week, t, v, dt, cfg.levelAlpha, cfg.seasonalAlpha, clip, floor, s.levelMad);
+    profileLearn(day, 0, dayOff, v, dt, cfg.levelAlpha, cfg.seasonalAlpha, clip, floor, s.levelMad);
+    if (hasWeek) profileLearn(week, 1, weekOff, v, dt, cfg.levelAlpha, cfg.seasonalAlpha, clip, floor, s.levelMad);
     else if (t - s.firstT > DAY_MS && s.step <= 3600_000) {
       // Hourly or finer: start a weekly profile (it needs a week before it can be chosen).
       s.week = newProfile(WEEK_MS, WEEK_BINS);
@@ -560,7 +578,8 @@ export class SeriesModel {
       cusumPos = 0;
       cusumNeg = 0;
     }
-    s.slow += Math.min(1, dt / cfg.driftTauMs) * ((s.model === MODEL_FLAT ? s.level : s.model === MODEL_DAILY ? day.base : week.base) - s.slow);
+    s.slow +=
+      Math.min(1, dt / cfg.driftTauMs) * ((s.model === MODEL_FLAT ? s.level : s.model === MODEL_DAILY ? day.base : week.base) - s.slow);
     s.fastResid += 0.3 * (r - s.fastResid);
     s.cusumPos = cusumPos;
     s.cusumNeg = cusumNeg;
@@ -582,9 +601,9 @@ export class SeriesModel {
       lo = prevRaw + (Math.max(0, lo) * dt) / 1000;
       hi = prevRaw + (Math.max(0, hi) * dt) / 1000;
     }
-    const sev = escalated > score ? escalated : score;
+    const sev = Math.max(escalated, score);
     const severity: Severity = learning ? 'info' : sev >= cfg.criticalScore ? 'critical' : sev >= cfg.warningScore ? 'warning' : 'info';
-    if (rawScore < 0.3) return { score, expected: [lo, hi], severity, reason: '', detectors: [], learning };
+    if (rawScore < 0.3) return { score, expected: [lo, hi], severity, reason: '', detectors: NO_DETECTORS, learning };
     const det = this.detectorName(which, z, pFlat, v, scale);
     const detectors: DetectorName[] = [det];
     // Other detectors with strong evidence of their own are named too.
@@ -680,6 +699,6 @@ export class SeriesModel {
 
   private quiet(v: number, reason: string): DetectionResult {
     const x = Number.isFinite(v) ? v : 0;
-    return { score: 0, expected: [x, x], severity: 'info', reason, detectors: [], learning: this.isLearning() };
+    return { score: 0, expected: [x, x], severity: 'info', reason, detectors: NO_DETECTORS, learning: this.isLearning() };
   }
 }

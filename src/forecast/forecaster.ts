@@ -13,12 +13,19 @@ export interface ForecasterOptions {
   minStrength?: number;
   /** Weight of the robust seasonal profile in the blend with MSTL (0 = MSTL only). */
   blend?: number;
+  /** Carry the series' robust trend into the seasonal profile. */
+  profileTrend?: boolean;
   /** Ramp the blend weight from 0 at the first step to `blend` one full period ahead (MSTL knows the near future best). */
   blendRamp?: boolean;
   /** Interval multiplier one day ahead and beyond (linear from `intervalScale` at the first step). */
   intervalScaleFar?: number;
   /** Without a detected period, still let MSTL model a daily component when two days of history exist. */
   dailyFallback?: boolean;
+  /**
+   * Without seasonality the AutoETS forecast is a straight line; its slope beyond the first step is
+   * damped with this time constant (ms; 0 = off), since a local trend rarely lasts a day.
+   */
+  trendDampingMs?: number;
   /** Multiplier of the model's interval half-widths (augurs' ETS intervals run wide on real series). */
   intervalScale?: number;
 }
@@ -39,6 +46,8 @@ export const DEFAULT_FORECASTER: Required<ForecasterOptions> = {
   blend: 0.3,
   blendRamp: false,
   dailyFallback: false,
+  profileTrend: false,
+  trendDampingMs: 0,
   intervalScale: 0.85,
   intervalScaleFar: 0.85,
 };
@@ -77,12 +86,25 @@ export function forecastSeries(input: ForecastInput, options: ForecasterOptions 
   const upper = f.upper?.slice() ?? point.slice();
   if (!point.every(Number.isFinite)) return { ...naiveWithEmpiricalInterval(y, H, o.level), periods, model: 'naive' };
   if (o.blend > 0 && periods.length > 0) {
-    const prof = seasonalProfile(y, periods[periods.length - 1]!.steps, H);
+    const prof = seasonalProfile(y, periods[periods.length - 1]!.steps, H, o.profileTrend);
     const period = periods[periods.length - 1]!.steps;
     point = point.map((p, i) => {
       const w = o.blendRamp ? o.blend * Math.min(1, (i + 1) / period) : o.blend;
       return (1 - w) * p + w * (prof[i] as number);
     });
+  }
+  if (model === 'ets' && o.trendDampingMs > 0 && H > 1) {
+    const phi = Math.exp(-input.stepMs / o.trendDampingMs);
+    const p1 = f.point[0] as number;
+    for (let i = 1; i < H; i++) {
+      // the sum of phi^k for k < i replaces i whole steps of trend
+      const keep = (1 - phi ** i) / (1 - phi) / i;
+      const shift = ((f.point[i] as number) - p1) * (keep - 1);
+      point[i] = (point[i] as number) + shift;
+      f.point[i] = (f.point[i] as number) + shift;
+      lower[i] = (lower[i] as number) + shift;
+      upper[i] = (upper[i] as number) + shift;
+    }
   }
   const daySteps = Math.max(1, 86_400_000 / input.stepMs);
   for (let i = 0; i < H; i++) {
@@ -102,15 +124,25 @@ function isConstant(y: Float64Array, window: number): boolean {
   return true;
 }
 
-/** Median of each phase over the last (up to) three cycles: a seasonal naive forecast that one odd day cannot move. */
-function seasonalProfile(y: Float64Array, p: number, H: number): number[] {
+/**
+ * Median of each phase over the last (up to) three cycles, each moved forward by the series' robust
+ * trend (the median seasonal difference per step) so a filling disk keeps filling: a seasonal naive
+ * forecast that one odd day cannot move.
+ */
+function seasonalProfile(y: Float64Array, p: number, H: number, withTrend: boolean): number[] {
   const n = y.length;
   const k = Math.min(3, Math.floor(n / p));
+  let slope = 0;
+  if (withTrend && n >= 2 * p) {
+    const diffs: number[] = [];
+    for (let t = Math.max(p, n - 3 * p); t < n; t++) diffs.push(((y[t] as number) - (y[t - p] as number)) / p);
+    slope = quantile(diffs, 0.5);
+  }
   const out: number[] = [];
   for (let h = 1; h <= H; h++) {
     const phase = (h - 1) % p;
     const vals: number[] = [];
-    for (let c = 1; c <= k; c++) vals.push(y[n - c * p + phase] as number);
+    for (let c = 1; c <= k; c++) vals.push((y[n - c * p + phase] as number) + slope * (n - 1 + h - (n - c * p + phase)));
     out.push(quantile(vals, 0.5));
   }
   return out;

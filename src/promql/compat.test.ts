@@ -3,6 +3,8 @@
  * (and itself) every second and remote-writes every sample to a Vigil (remote_write route → ingest pipeline →
  * embedded store → this part's query routes). The same PromQL queries then run against both HTTP APIs and the
  * answers must agree: same series, same timestamps, values within 1e-9 relative.
+ * `VIGIL_COMPAT_STORE=memory` swaps the embedded store for the in-memory test fixture, to tell an engine
+ * difference from a storage one.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,8 +13,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_TENANT, silentLogger } from '../core/index.js';
-import { IngestPipeline } from '../ingest/index.js';
-import { registerRemoteWriteRoutes } from '../ingest/remote-write/index.js';
+import { IngestPipeline, registerRemoteWriteRoutes } from '../ingest/index.js';
 import { openStorage, type Storage } from '../tsdb/index.js';
 import { registerPromApiRoutes } from './http.js';
 import { type ApiData, diffResults } from './testing/compare.js';

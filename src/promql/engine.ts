@@ -95,7 +95,8 @@ export class PromQLEngine {
     for (const s of v.series) if (s.present[0] === 1) result.push({ labels: s.labels, t: time, v: s.values[0] as number });
     if (ctx.order !== undefined) {
       const dir = ctx.order === 'asc' ? 1 : -1;
-      result.sort((a, b) => (Number.isNaN(a.v) ? 1 : Number.isNaN(b.v) ? -1 : dir * (a.v - b.v)));
+      // Prometheus' value heaps put NaN first in both directions.
+      result.sort((a, b) => (Number.isNaN(a.v) ? (Number.isNaN(b.v) ? 0 : -1) : Number.isNaN(b.v) ? 1 : dir * (a.v - b.v)));
     }
     return { resultType: 'vector', result };
   }

@@ -131,7 +131,7 @@ export function parseGoFloat(text: string): number | null {
 }
 
 function parseNumberLiteral(text: string): number {
-  const cleaned = text.replace(/_/g, '');
+  const cleaned = text.replace(/[_\s]/g, '');
   const asFloat = parseGoFloat(cleaned);
   if (asFloat !== null) return asFloat;
   const neg = cleaned.startsWith('-');
@@ -392,7 +392,7 @@ class Builder {
     const target = cs[cs.length - 1];
     if (inner === undefined || target === undefined) return this.fail(n, 'bad @ modifier');
     let at: AtModifier;
-    if (target.name === 'AtModifierPreprocessors') at = this.text(target) === 'start' ? 'start' : 'end';
+    if (target.name === 'AtModifierPreprocessors') at = this.text(target).toLowerCase() === 'start' ? 'start' : 'end';
     else {
       const secs = parseNumberLiteral(this.text(target));
       if (!Number.isFinite(secs)) this.fail(target, 'timestamp out of bounds for @ modifier');
@@ -490,7 +490,7 @@ class Builder {
     let without = false;
     let body: SyntaxNode | undefined;
     for (const c of this.children(n)) {
-      if (c.name === 'AggregateOp') op = this.text(c);
+      if (c.name === 'AggregateOp') op = this.text(c).toLowerCase();
       else if (c.name === 'AggregateModifier') {
         const [kind, labels] = this.children(c);
         without = kind?.name === 'Without';

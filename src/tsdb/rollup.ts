@@ -11,6 +11,19 @@ export type Resolution = 60_000 | 3_600_000;
 
 const M1: Resolution = 60_000;
 const H1: Resolution = 3_600_000;
+/** Span of the merged 1m blobs written by compaction. */
+const COMPACT_WINDOW = 6 * 3_600_000;
+
+/** Sum of two partial sums, kept a short decimal when both parts are (so it compresses like them). */
+function addDecimal(a: number, b: number): number {
+  const ka = decimalScale([a], 0, 1);
+  const kb = decimalScale([b], 0, 1);
+  const total = a + b;
+  if (ka < 0 || kb < 0) return total;
+  const p = 10 ** Math.max(ka, kb);
+  return Math.abs(total) * p < 2 ** 52 ? Math.round(total * p) / p : total;
+}
+
 /** Complete hours gathered in memory before one 1h blob is written. */
 const H1_BLOB_HOURS = 6;
 
@@ -256,7 +269,13 @@ export class Rollups {
     setH1: Database.Statement;
     in1m: Database.Statement;
     in1h: Database.Statement;
+    next1m: Database.Statement;
+    window1m: Database.Statement;
+    delete1m: Database.Statement;
   };
+  private compactCursor = 0;
+  /** Per series, the end of the last window checked by compaction. */
+  private readonly compacted = new Map<number, number>();
   private readonly cursor = { m1: 0, h1: 0 };
   private readonly hours = new Buckets(16);
   private readonly pending = new Map<number, PendingHours>();
@@ -274,6 +293,9 @@ export class Rollups {
       setH1: db.prepare('UPDATE series SET h1_max_t = ? WHERE id = ?'),
       in1m: db.prepare('SELECT data FROM rollup_1m WHERE series_id = ? AND max_t >= ? AND min_t <= ? ORDER BY max_t').pluck(),
       in1h: db.prepare('SELECT data FROM rollup_1h WHERE series_id = ? AND max_t >= ? AND min_t <= ? ORDER BY max_t').pluck(),
+      next1m: db.prepare('SELECT min_t, max_t FROM rollup_1m WHERE series_id = ? AND max_t >= ? ORDER BY max_t LIMIT 2'),
+      window1m: db.prepare('SELECT rowid AS id, data FROM rollup_1m WHERE series_id = ? AND max_t >= ? AND max_t <= ? ORDER BY max_t'),
+      delete1m: db.prepare('DELETE FROM rollup_1m WHERE rowid = ?'),
     };
   }
 
@@ -371,7 +393,7 @@ export class Rollups {
     let firstEver = true;
     if (res === H1 && Number.isFinite(s.h1MaxT) && s.h1MaxT >= from) {
       src.reset(64);
-      for (const blob of this.stmt.in1h.iterate(s.id, from, Math.min(q.end, s.h1MaxT)) as IterableIterator<Buffer>) decodeBuckets(blob, src, want);
+      for (const blob of this.stmt.in1h.all(s.id, from, Math.min(q.end, s.h1MaxT)) as Buffer[]) decodeBuckets(blob, src, want);
       for (let i = 0; i < src.n; i++) {
         acc.add(src.end[i]!, src.min[i]!, src.max[i]!, src.sum[i]!, src.count[i]!, src.last[i]!, src.inc[i]!, i === 0 && src.noPrev);
       }
@@ -381,7 +403,7 @@ export class Rollups {
     if (s.m1MaxT >= from) {
       src.reset(64);
       const lo = Math.max(from, covered + 1);
-      for (const blob of this.stmt.in1m.iterate(s.id, lo, q.end) as IterableIterator<Buffer>) decodeBuckets(blob, src, want);
+      for (const blob of this.stmt.in1m.all(s.id, lo, q.end) as Buffer[]) decodeBuckets(blob, src, want);
       for (let i = 0; i < src.n; i++) {
         const e = src.end[i]!;
         if (e <= covered) continue;
@@ -391,6 +413,92 @@ export class Rollups {
     acc.addSamples(s.ts, s.vs, 0, lowerBound(s.ts, s.n, q.end + 1));
     acc.flush();
     return { timestamps: acc.timestamps, values: acc.values };
+  }
+
+  /**
+   * One compaction step: merges the per-chunk 1m blobs of closed 6-hour windows into one blob per
+   * window, for up to `budget` windows, so long queries fetch and check a few rows instead of one per
+   * chunk. Returns the number of windows merged (0 when there is nothing to do).
+   */
+  compactStep(series: readonly MemSeries[], budget: number): number {
+    let done = 0;
+    // Index probes are cheap but not free: bound them too, so one step stays short.
+    let probes = 0;
+    for (let visited = 0; visited < series.length && done < budget && probes < budget * 40; visited++) {
+      if (this.compactCursor >= series.length) this.compactCursor = 0;
+      const s = series[this.compactCursor]!;
+      let from = this.compacted.get(s.id) ?? Number.NEGATIVE_INFINITY;
+      const closed = Math.floor(s.m1MaxT / COMPACT_WINDOW) * COMPACT_WINDOW;
+      while (done < budget && probes++ < budget * 40) {
+        const rows = this.stmt.next1m.all(s.id, Math.max(0, from + 1)) as { min_t: number; max_t: number }[];
+        const first = rows[0];
+        if (first === undefined) break;
+        const w = Math.ceil(first.max_t / COMPACT_WINDOW) * COMPACT_WINDOW;
+        if (w > closed) break;
+        const second = rows[1];
+        if (second !== undefined && second.max_t <= w) {
+          this.mergeWindow(s, w - COMPACT_WINDOW, w);
+          done++;
+        }
+        from = w;
+      }
+      this.compacted.set(s.id, from);
+      if (done < budget) this.compactCursor++;
+    }
+    return done;
+  }
+
+  /**
+   * Replaces the 1m blobs whose bucket ends fall in (from, to] by one blob; returns false (and
+   * changes nothing) in the rare case it cannot merge exactly.
+   */
+  private mergeWindow(s: MemSeries, from: number, to: number): boolean {
+    const rows = this.stmt.window1m.all(s.id, from + 1, to) as { id: number; data: Buffer }[];
+    const src = this.read;
+    src.reset(64);
+    for (const r of rows) decodeBuckets(r.data, src);
+    const out = this.hours;
+    out.reset(src.n);
+    out.noPrev = src.noPrev;
+    let hasInc = false;
+    let j = -1;
+    for (let i = 0; i < src.n; i++) {
+      const e = src.end[i]!;
+      // Buckets split between two chunks come as consecutive partials with the same end.
+      if (j >= 0 && out.end[j] === e) {
+        let a = out.inc[j]!;
+        let b = src.inc[i]!;
+        if (Number.isNaN(a) !== Number.isNaN(b)) {
+          // One partial stored its increase and the other did not: derive the missing one from its predecessor.
+          if (Number.isNaN(b)) b = counterIncrease(out.last[j]!, src.last[i]!);
+          else if (j > 0) a = counterIncrease(out.last[j - 1]!, out.last[j]!);
+          else return false;
+        }
+        if (src.min[i]! < out.min[j]!) out.min[j] = src.min[i]!;
+        if (src.max[i]! > out.max[j]!) out.max[j] = src.max[i]!;
+        out.sum[j] = addDecimal(out.sum[j]!, src.sum[i]!);
+        out.count[j]! += src.count[i]!;
+        out.inc[j] = a + b;
+        out.last[j] = src.last[i]!;
+      } else {
+        j++;
+        out.end[j] = e;
+        out.min[j] = src.min[i]!;
+        out.max[j] = src.max[i]!;
+        out.sum[j] = src.sum[i]!;
+        out.count[j] = src.count[i]!;
+        out.last[j] = src.last[i]!;
+        out.inc[j] = src.inc[i]!;
+      }
+      if (!Number.isNaN(out.inc[j]!)) hasInc = true;
+    }
+    out.n = j + 1;
+    const blob = encodeBuckets(out, hasInc);
+    this.db.transaction(() => {
+      for (const r of rows) this.stmt.delete1m.run(r.id);
+      this.stmt.insert1m.run(s.id, out.end[0]!, out.end[out.n - 1]!, blob);
+    })();
+    return true;
   }
 
   /** One retention step over each rollup table: deletes expired blobs among the next few hundred rows. */

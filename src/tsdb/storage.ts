@@ -48,7 +48,7 @@ export interface StorageOptions {
   syncIntervalMs?: number;
   /** WAL size that triggers a checkpoint (default 64 MiB). */
   walCheckpointBytes?: number;
-  /** Pause between two retention steps (default 1000 ms). */
+  /** Pause between two maintenance steps: retention and merging of 1m rollups (default 1000 ms). */
   retentionIntervalMs?: number;
 }
 
@@ -179,6 +179,7 @@ export class EmbeddedStorage implements Storage {
   };
   private readonly sealTx: () => void;
   private readonly retentionCursor = { raw: 0 };
+  private seriesArray: MemSeries[] = [];
   private readonly scratch: DecodedChunk = { timestamps: new Float64Array(256), values: new Float64Array(256) };
 
   private constructor(
@@ -214,7 +215,7 @@ export class EmbeddedStorage implements Storage {
     const intervalMs = opts.syncIntervalMs ?? 1000;
     if (intervalMs > 0) this.timers.push(setInterval(() => this.background('sync', () => this.wal.sync()), intervalMs).unref());
     const retentionMs = opts.retentionIntervalMs ?? 1000;
-    this.timers.push(setInterval(() => this.background('retention', () => this.retentionStep()), retentionMs).unref());
+    this.timers.push(setInterval(() => this.background('maintenance', () => this.maintenanceStep()), retentionMs).unref());
   }
 
   /** Opens the store: loads the catalogue, replays the WAL, seals what is due, checkpoints. */
@@ -497,6 +498,21 @@ export class EmbeddedStorage implements Storage {
     }
   }
 
+  /**
+   * One step of background maintenance: retention, then merging of closed 6-hour windows of 1m
+   * rollups. Returns how many windows were merged, so callers (benchmarks) can run it until idle.
+   */
+  maintenanceStep(compactBudget = 50): number {
+    this.check();
+    this.retentionStep();
+    return this.rollups.compactStep(this.seriesList(), compactBudget);
+  }
+
+  private seriesList(): MemSeries[] {
+    if (this.seriesArray.length !== this.byId.size) this.seriesArray = [...this.byId.values()];
+    return this.seriesArray;
+  }
+
   /** One small retention step: deletes expired rows among the next few hundred of each table. */
   private retentionStep(): void {
     const now = this.clock.now();
@@ -531,7 +547,7 @@ export class EmbeddedStorage implements Storage {
   private forEachRaw(s: MemSeries, start: number, end: number, visit: (ts: Float64Array, vs: Float64Array, from: number, to: number) => void): void {
     if (start <= s.sealedMaxT) {
       const c = this.scratch;
-      for (const blob of this.stmt.chunksIn.iterate(s.id, start, end) as IterableIterator<Buffer>) {
+      for (const blob of this.stmt.chunksIn.all(s.id, start, end) as Buffer[]) {
         const n = decodeChunkInto(blob, c);
         const from = c.timestamps[0]! >= start ? 0 : lowerBound(c.timestamps, n, start);
         const to = c.timestamps[n - 1]! <= end ? n : lowerBound(c.timestamps, n, end + 1);

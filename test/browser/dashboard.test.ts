@@ -71,8 +71,8 @@ describe.skipIf(chromiumPath() === null)('dashboard in Chromium', () => {
 
   it('fleet page lists every host with its usage and draws the scatter', async () => {
     await page.goto(`${server.url}/`);
-    await page.waitForFunction((n) => document.querySelectorAll('[data-testid="hosts-table"] tbody tr').length === n, FLEET + 1);
-    const cpu = await page.$$eval('[data-testid="hosts-table"] tbody tr td:nth-child(4) .pct-num', (els) => els.map((e) => e.textContent));
+    await page.waitForFunction((n) => document.querySelectorAll('[data-testid="hosts-table"] tbody tr[data-host]').length === n, FLEET + 1);
+    const cpu = await page.$$eval('[data-testid="hosts-table"] tbody tr[data-host] td:nth-child(4) .pct-num', (els) => els.map((e) => e.textContent));
     expect(cpu.length).toBe(FLEET + 1);
     for (const c of cpu) expect(c).toMatch(/^\d+%$/);
     expect(await page.textContent('[data-testid="hosts-up"]')).toBe(String(FLEET + 1));
@@ -81,9 +81,9 @@ describe.skipIf(chromiumPath() === null)('dashboard in Chromium', () => {
     expect(scatter).toBeGreaterThan(500);
     // Label filter: role=db keeps web-1, web-5 and web-9 (synthetic roles cycle web, db, cache, worker).
     await page.fill('input[type="search"]', 'role=db');
-    await page.waitForFunction(() => document.querySelectorAll('[data-testid="hosts-table"] tbody tr').length === 3);
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="hosts-table"] tbody tr[data-host]').length === 3);
     await page.fill('input[type="search"]', '');
-    await page.waitForFunction((n) => document.querySelectorAll('[data-testid="hosts-table"] tbody tr').length === n, FLEET + 1);
+    await page.waitForFunction((n) => document.querySelectorAll('[data-testid="hosts-table"] tbody tr[data-host]').length === n, FLEET + 1);
     await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
     await page.screenshot({ path: join(SHOTS, 'fleet.png'), fullPage: true });
   });

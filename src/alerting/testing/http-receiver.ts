@@ -27,7 +27,6 @@ export class HttpReceiver {
   /** Requests held open by a hung receiver (never answered). */
   readonly held: ReceivedRequest[] = [];
   private server: Server | null = null;
-  private waiters: Array<() => void> = [];
   private readonly releases = new Set<() => void>();
   onRequest: ((r: ReceivedRequest) => void) | null = null;
 
@@ -57,7 +56,6 @@ export class HttpReceiver {
         this.requests.push(r);
         this.onRequest?.(r);
         res.writeHead(status, { 'content-type': 'text/plain', ...this.responseHeaders }).end(status < 300 ? 'ok' : 'error');
-        for (const w of this.waiters.splice(0)) w();
       });
     });
     this.server.keepAliveTimeout = 1000;
@@ -68,21 +66,6 @@ export class HttpReceiver {
   /** Requests answered with a 2xx. */
   accepted(): ReceivedRequest[] {
     return this.requests.filter((r) => r.status < 300);
-  }
-
-  /** Resolves once at least `n` requests were answered (or rejects after `timeoutMs`). */
-  async waitFor(n: number, timeoutMs = 5000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (this.requests.length < n) {
-      if (Date.now() > deadline) throw new Error(`receiver got ${this.requests.length} requests, expected ${n}`);
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, 50);
-        this.waiters.push(() => {
-          clearTimeout(t);
-          resolve();
-        });
-      });
-    }
   }
 
   /** Stops the server, dropping held requests. */

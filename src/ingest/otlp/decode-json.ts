@@ -1,4 +1,5 @@
 import { VigilError } from '../../core/index.js';
+import { MAX_ATTRIBUTE_DEPTH } from './decode-proto.js';
 import type {
   OtlpAttribute,
   OtlpExportRequest,
@@ -62,7 +63,8 @@ function nsToMs(v: unknown, path: string): number {
   throw bad(path, 'expected nanoseconds as a decimal string');
 }
 
-function anyValue(v: unknown, path: string): string {
+function anyValue(v: unknown, path: string, depth = 0): string {
+  if (depth > MAX_ATTRIBUTE_DEPTH) throw bad(path, `attribute values nested deeper than ${MAX_ATTRIBUTE_DEPTH}`);
   if (v === undefined || v === null) return '';
   const o = obj(v, path);
   const s = field(o, 'stringValue');
@@ -79,14 +81,14 @@ function anyValue(v: unknown, path: string): string {
   const a = field(o, 'arrayValue');
   if (a !== undefined) {
     const values = arr(obj(a, `${path}.arrayValue`).values, `${path}.arrayValue.values`);
-    return JSON.stringify(values.map((x, k) => anyValue(x, `${path}.arrayValue.values[${k}]`)));
+    return JSON.stringify(values.map((x, k) => anyValue(x, `${path}.arrayValue.values[${k}]`, depth + 1)));
   }
   const kv = field(o, 'kvlistValue');
   if (kv !== undefined) {
     const values = arr(obj(kv, `${path}.kvlistValue`).values, `${path}.kvlistValue.values`);
     const out: Record<string, string> = {};
     values.forEach((x, k) => {
-      const a2 = attribute(x, `${path}.kvlistValue.values[${k}]`);
+      const a2 = attribute(x, `${path}.kvlistValue.values[${k}]`, depth + 1);
       out[a2.key] = a2.value;
     });
     return JSON.stringify(out);
@@ -96,9 +98,9 @@ function anyValue(v: unknown, path: string): string {
   return '';
 }
 
-function attribute(v: unknown, path: string): OtlpAttribute {
+function attribute(v: unknown, path: string, depth = 0): OtlpAttribute {
   const o = obj(v, path);
-  return { key: str(o.key, `${path}.key`), value: anyValue(o.value, `${path}.value`) };
+  return { key: str(o.key, `${path}.key`), value: anyValue(o.value, `${path}.value`, depth) };
 }
 
 function attributes(v: unknown, path: string): OtlpAttribute[] {

@@ -158,7 +158,11 @@ function expect(wt: number, want: number, what: string, r: Reader): void {
   if (wt !== want) throw malformed(`${what} has wire type ${wt}, expected ${want}`, r.pos);
 }
 
-function anyValue(r: Reader, end: number): string {
+/** Deepest nesting of array/kvlist attribute values accepted; deeper bodies are refused instead of exhausting the stack. */
+export const MAX_ATTRIBUTE_DEPTH = 16;
+
+function anyValue(r: Reader, end: number, depth = 0): string {
+  if (depth > MAX_ATTRIBUTE_DEPTH) throw malformed(`attribute values nested deeper than ${MAX_ATTRIBUTE_DEPTH}`, r.pos);
   let out = '';
   r.message(end, (num, wt) => {
     switch (num) {
@@ -185,7 +189,7 @@ function anyValue(r: Reader, end: number): string {
         r.message(e, (n, w) => {
           if (n !== 1) return false;
           expect(w, 2, 'array value', r);
-          values.push(anyValue(r, r.sub(e)));
+          values.push(anyValue(r, r.sub(e), depth + 1));
           return true;
         });
         out = JSON.stringify(values);
@@ -198,7 +202,7 @@ function anyValue(r: Reader, end: number): string {
         r.message(e, (n, w) => {
           if (n !== 1) return false;
           expect(w, 2, 'kvlist value', r);
-          const a = keyValue(r, r.sub(e));
+          const a = keyValue(r, r.sub(e), depth + 1);
           kv[a.key] = a.value;
           return true;
         });
@@ -215,7 +219,7 @@ function anyValue(r: Reader, end: number): string {
   return out;
 }
 
-function keyValue(r: Reader, end: number): OtlpAttribute {
+function keyValue(r: Reader, end: number, depth = 0): OtlpAttribute {
   const a: OtlpAttribute = { key: '', value: '' };
   r.message(end, (num, wt) => {
     if (num === 1) {
@@ -225,7 +229,7 @@ function keyValue(r: Reader, end: number): OtlpAttribute {
     }
     if (num === 2) {
       expect(wt, 2, 'value', r);
-      a.value = anyValue(r, r.sub(end));
+      a.value = anyValue(r, r.sub(end), depth);
       return true;
     }
     return false;

@@ -177,6 +177,18 @@ describe('POST /v1/metrics', () => {
     expect(badProto?.statusCode).toBe(400);
     expect(badProto?.headers['content-type']).toContain('application/x-protobuf');
     expect((await inj('x', 'text/plain'))?.statusCode).toBe(415);
+    // Attribute values nested thousands deep: refused, not a stack overflow.
+    let nested = '{"stringValue":"x"}';
+    for (let i = 0; i < 2000; i++) nested = `{"kvlistValue":{"values":[{"key":"k","value":${nested}}]}}`;
+    const deepJson = `{"resourceMetrics":[{"resource":{"attributes":[{"key":"a","value":${nested}}]}}]}`;
+    expect((await inj(deepJson, 'application/json'))?.statusCode).toBe(400);
+    let deep = Buffer.from([0x0a, 0x01, 0x78]);
+    for (let i = 0; i < 2000; i++) {
+      const kv = Buffer.concat([Buffer.from([0x12]), varint(deep.length), deep]);
+      const list = Buffer.concat([Buffer.from([0x0a]), varint(kv.length), kv]);
+      deep = Buffer.concat([Buffer.from([0x32]), varint(list.length), list]);
+    }
+    expect((await inj(wrapResourceAttribute(deep), 'application/x-protobuf'))?.statusCode).toBe(400);
     expect(t.store.appendCalls).toBe(0);
   });
 });
@@ -253,3 +265,20 @@ describe('OTLP fuzz', () => {
     );
   });
 });
+
+function varint(n: number): Buffer {
+  const out: number[] = [];
+  while (n >= 128) {
+    out.push((n % 128) | 0x80);
+    n = Math.floor(n / 128);
+  }
+  out.push(n);
+  return Buffer.from(out);
+}
+
+/** ExportMetricsServiceRequest { resource_metrics { resource { attributes { key: "a", value: <anyValue> } } } }. */
+function wrapResourceAttribute(anyValue: Buffer): Buffer {
+  const field = (tag: number, body: Buffer) => Buffer.concat([Buffer.from([tag]), varint(body.length), body]);
+  const kv = Buffer.concat([field(0x0a, Buffer.from('a')), field(0x12, anyValue)]);
+  return field(0x0a, field(0x0a, field(0x0a, kv)));
+}

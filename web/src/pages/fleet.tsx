@@ -1,4 +1,4 @@
-import { type KeyboardEvent, useMemo, useState } from 'react';
+import { type KeyboardEvent, memo, useEffect, useMemo, useRef, useState } from 'react';
 import { Heatmap, Scatter, type ScatterPoint, Sparkline } from '../components/canvas.js';
 import { Ago, LabelChips, Link, LoadState, PageHeader, Panel, PctBar, SeverityBadge, StatusBadge } from '../components/ui.js';
 import { qs } from '../lib/api.js';
@@ -113,6 +113,31 @@ export function FleetPage() {
       </button>
     </th>
   );
+  // Only the rows near the viewport are in the DOM: 500 hosts stay as fast as 20.
+  const tableRef = useRef<HTMLTableElement>(null);
+  const [scroll, setScroll] = useState(() => ({ y: window.scrollY, h: window.innerHeight }));
+  useEffect(() => {
+    let frame = 0;
+    const on = () => {
+      cancelAnimationFrame(frame);
+      frame = requestAnimationFrame(() => setScroll({ y: window.scrollY, h: window.innerHeight }));
+    };
+    window.addEventListener('scroll', on, { passive: true });
+    window.addEventListener('resize', on);
+    return () => {
+      window.removeEventListener('scroll', on);
+      window.removeEventListener('resize', on);
+      cancelAnimationFrame(frame);
+    };
+  }, []);
+  const win = useMemo(() => {
+    const tableTop = tableRef.current ? tableRef.current.getBoundingClientRect().top + window.scrollY : 600;
+    const first = Math.max(0, Math.floor((scroll.y - tableTop) / ROW_H) - OVERSCAN);
+    const from = Math.min(first, Math.max(0, shown.length - 1));
+    const to = Math.min(shown.length, Math.ceil((scroll.y + scroll.h - tableTop) / ROW_H) + OVERSCAN);
+    return { from, to: Math.max(to, from), top: from * ROW_H, bottom: Math.max(0, shown.length - Math.max(to, from)) * ROW_H };
+  }, [scroll, shown.length]);
+
   const onRowKey = (e: KeyboardEvent<HTMLTableSectionElement>) => {
     if (!['j', 'k', 'ArrowDown', 'ArrowUp'].includes(e.key)) return;
     const links = [...e.currentTarget.querySelectorAll<HTMLAnchorElement>('a.host-link')];
@@ -121,6 +146,7 @@ export function FleetPage() {
     if (links[next]) {
       e.preventDefault();
       links[next].focus();
+      links[next].scrollIntoView({ block: 'nearest' });
     }
   };
 
@@ -217,7 +243,7 @@ export function FleetPage() {
         )}
         {shown.length > 0 && (
           <div className="table-wrap">
-            <table className="hosts" data-testid="hosts-table">
+            <table className="hosts" data-testid="hosts-table" data-count={shown.length} ref={tableRef}>
               <thead>
                 <tr>
                   {header('status', 'Status')}
@@ -232,37 +258,19 @@ export function FleetPage() {
                 </tr>
               </thead>
               <tbody onKeyDown={onRowKey}>
-                {shown.map((h) => (
-                  <tr key={h.host} data-host={h.host}>
-                    <td>
-                      <StatusBadge status={h.status} />
-                    </td>
-                    <td>
-                      <Link to={`/hosts/${encodeURIComponent(h.host)}`} className="host-link">
-                        {h.host}
-                      </Link>
-                    </td>
-                    <td>
-                      <LabelChips labels={h.labels} skip={['host', 'host_id', 'instance', 'job']} />
-                    </td>
-                    <td>
-                      <PctBar value={h.cpuPct} />
-                    </td>
-                    <td>
-                      <PctBar value={h.memPct} />
-                    </td>
-                    <td title={h.diskMount ?? undefined}>
-                      <PctBar value={h.diskPct} />
-                    </td>
-                    <td>
-                      <Sparkline values={buckets.get(h.host) ?? EMPTY} label={`anomalies on ${h.host}`} /> <span className="count">{total(h.host) || ''}</span>
-                    </td>
-                    <td>{openIncidents.get(h.host) ? <span className="badge sev-warning">{openIncidents.get(h.host)} open</span> : <span className="muted">–</span>}</td>
-                    <td>
-                      <Ago t={h.lastSeen} />
-                    </td>
+                {win.top > 0 && (
+                  <tr aria-hidden="true" style={{ height: win.top }}>
+                    <td colSpan={9} />
                   </tr>
+                )}
+                {shown.slice(win.from, win.to).map((h) => (
+                  <HostRow key={h.host} h={h} buckets={buckets.get(h.host) ?? EMPTY} incidents={openIncidents.get(h.host) ?? 0} />
                 ))}
+                {win.bottom > 0 && (
+                  <tr aria-hidden="true" style={{ height: win.bottom }}>
+                    <td colSpan={9} />
+                  </tr>
+                )}
               </tbody>
             </table>
           </div>
@@ -273,5 +281,44 @@ export function FleetPage() {
 }
 
 const EMPTY: number[] = new Array(BUCKETS).fill(0);
+/** Height of one host row (px, fixed by CSS) and rows rendered beyond the viewport. */
+const ROW_H = 34;
+const OVERSCAN = 15;
+
+/** One host of the fleet table; memoised so live updates re-render only the rows that changed. */
+const HostRow = memo(function HostRow({ h, buckets, incidents }: { h: HostSummary; buckets: number[]; incidents: number }) {
+  const total = buckets.reduce((a, b) => a + b, 0);
+  return (
+    <tr data-host={h.host}>
+      <td>
+        <StatusBadge status={h.status} />
+      </td>
+      <td>
+        <Link to={`/hosts/${encodeURIComponent(h.host)}`} className="host-link">
+          {h.host}
+        </Link>
+      </td>
+      <td className="labels-cell">
+        <LabelChips labels={h.labels} skip={['host', 'host_id', 'instance', 'job']} />
+      </td>
+      <td>
+        <PctBar value={h.cpuPct} />
+      </td>
+      <td>
+        <PctBar value={h.memPct} />
+      </td>
+      <td title={h.diskMount ?? undefined}>
+        <PctBar value={h.diskPct} />
+      </td>
+      <td>
+        <Sparkline values={buckets} label={`anomalies on ${h.host}`} /> <span className="count">{total || ''}</span>
+      </td>
+      <td>{incidents > 0 ? <span className="badge sev-warning">{incidents} open</span> : <span className="muted">–</span>}</td>
+      <td>
+        <Ago t={h.lastSeen} />
+      </td>
+    </tr>
+  );
+});
 /** Natural order: web-2 before web-10. */
 const collator = new Intl.Collator(undefined, { numeric: true, sensitivity: 'base' });
