@@ -176,6 +176,7 @@ export class AlertManager {
   private ticking: Promise<void> | null = null;
   private lastPrune = 0;
   private started = false;
+  private closed = false;
   /** When this process began watching: silence that began while Vigil itself was down does not count as absence. */
   private readonly watchingSince: number;
   private readonly metrics: { notifications: Counter<'kind'>; evalErrors: Counter } | null;
@@ -338,7 +339,13 @@ export class AlertManager {
 
   /** Applies a new configuration (SIGHUP); alerts of removed rules resolve at the next evaluation. */
   reload(config: AlertingConfig): void {
+    const interval = this.cfg.evaluationInterval;
     this.applyConfig(config);
+    if (this.timer !== null && config.evaluationInterval !== interval) {
+      clearInterval(this.timer);
+      this.timer = setInterval(() => this.runTick(), config.evaluationInterval);
+      this.timer.unref();
+    }
     this.log.info({ rules: config.rules.length, channels: config.channels.length }, 'alerting: configuration reloaded');
     this.processNotifications(this.clock.now());
   }
@@ -390,7 +397,7 @@ export class AlertManager {
 
   /** Starts rule evaluation, timers and the outbox. */
   start(): void {
-    if (this.started) return;
+    if (this.started || this.closed) return;
     this.started = true;
     this.outbox.start();
     this.timer = setInterval(() => this.runTick(), this.cfg.evaluationInterval);
@@ -400,6 +407,8 @@ export class AlertManager {
 
   /** Stops timers and the outbox (pending notifications stay in the outbox) and closes the database. */
   async stop(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
     this.started = false;
     if (this.timer !== null) clearInterval(this.timer);
     this.timer = null;
@@ -559,6 +568,7 @@ export class AlertManager {
 
   /** Feeds one anomaly from detection (synchronous: with group wait 0 the notification is in the outbox on return). */
   onAnomaly(an: Anomaly): void {
+    if (this.closed) return;
     this.tenants.add(an.tenant);
     const now = this.clock.now();
     let changed = false;
@@ -595,6 +605,7 @@ export class AlertManager {
 
   /** Feeds one forecast signal from the forecasting engine. */
   onForecast(tenant: string, f: ForecastSignal): void {
+    if (this.closed) return;
     this.tenants.add(tenant);
     const now = this.clock.now();
     let changed = false;

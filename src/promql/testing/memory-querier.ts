@@ -1,6 +1,8 @@
 /**
  * TEST FIXTURE: a small in-memory Querier for the PromQL engine's unit tests and the compatibility test.
  * It keeps raw samples in arrays and scans them linearly; it is not Vigil's store and has no durability.
+ * Staleness markers are not guaranteed to survive it: V8's optimised code may drop a NaN's payload when it
+ * stores the NaN in a plain number[].
  */
 
 import {

@@ -34,7 +34,19 @@ async function loadCharts(host: string, start: number, end: number, now: number,
   const h = `host=${promString(host)}`;
   const tasks = HOST_CHARTS.map(async (spec: ChartSpec) => {
     try {
-      const results = await Promise.all(spec.queries.map((q) => queryRange(expand(q.expr, host, rateWindow), start, end, step, signal)));
+      // Lines, band and forecast are fetched together; each is one request (bounds come back as one series each).
+      const horizon = Math.max(3_600_000, (end - start) / 3);
+      const fStep = chooseStep(horizon, 200, step);
+      const none = Promise.resolve([] as PromSeries[]);
+      const f = spec.forecast && end > now - step ? spec.forecast : undefined;
+      const [results, bands, fc, totals] = await Promise.all([
+        Promise.all(spec.queries.map((q) => queryRange(expand(q.expr, host, rateWindow), start, end, step, signal))),
+        spec.band
+          ? queryRange(`{__name__=~"vigil_expected_lower|vigil_expected_upper",${h},metric=${promString(spec.band)}}`, start, end, step, signal).catch(() => [] as PromSeries[])
+          : none,
+        f ? queryRange(`vigil_forecast{${h},forecast_of=${promString(f.of)}}`, now, now + horizon, fStep, signal).catch(() => [] as PromSeries[]) : none,
+        f ? queryInstant(`${f.total}{${h}}`, now, signal).catch(() => [] as PromSeries[]) : none,
+      ]);
       const lines: LineSeries[] = [];
       results.forEach((series, qi) => {
         for (const s of series) {
@@ -43,37 +55,22 @@ async function loadCharts(host: string, start: number, end: number, now: number,
       });
       const data: ChartData = { lines };
       const first = results[0]?.[0];
-      if (spec.band && first) {
-        const sel = `{${h},metric=${promString(spec.band)}}`;
-        const [lo, hi] = await Promise.all([
-          queryRange(`vigil_expected_lower${sel}`, start, end, step, signal).catch(() => [] as PromSeries[]),
-          queryRange(`vigil_expected_upper${sel}`, start, end, step, signal).catch(() => [] as PromSeries[]),
-        ]);
-        const l = lo.find((s) => sameDims(s.labels, first.labels));
-        const u = hi.find((s) => sameDims(s.labels, first.labels));
+      if (first) {
+        const l = bands.find((s) => s.labels.__name__ === 'vigil_expected_lower' && sameDims(s.labels, first.labels));
+        const u = bands.find((s) => s.labels.__name__ === 'vigil_expected_upper' && sameDims(s.labels, first.labels));
         if (l && u && l.t.length === u.t.length) data.band = { t: l.t, lower: l.v, upper: u.v };
       }
-      if (spec.forecast && first && end > now - step) {
-        const f = spec.forecast;
-        const horizon = Math.max(3_600_000, (end - start) / 3);
-        const fStep = chooseStep(horizon, 200, step);
-        const sel = (b: string) => `vigil_forecast{${h},forecast_of=${promString(f.of)},bound="${b}"}`;
-        const [p, lo, hi, totals] = await Promise.all([
-          ...['point', 'lower', 'upper'].map((b) => queryRange(sel(b), now, now + horizon, fStep, signal).catch(() => [] as PromSeries[])),
-          queryInstant(`${f.total}{${h}}`, now, signal).catch(() => [] as PromSeries[]),
-        ]);
-        // Of several lines (mount points), the forecast shown is the one that runs lowest: the one to worry about.
-        for (const line of results[0] ?? []) {
-          const pick = (xs: PromSeries[] | undefined) => xs?.find((s) => sameDims(s.labels, line.labels));
-          const fp = pick(p);
-          const total = pick(totals)?.v[0];
-          if (!fp || fp.t.length === 0 || total === undefined) continue;
-          const fl = pick(lo) ?? fp;
-          const fu = pick(hi) ?? fp;
-          // Free = total − used: the upper bound of use is the lower bound of what stays free.
-          const cand = { t: fp.t, point: fp.v.map((v) => total - v), lower: fu.v.map((v) => total - v), upper: fl.v.map((v) => total - v) };
-          if (!data.forecast || cand.point[cand.point.length - 1]! < data.forecast.point[data.forecast.point.length - 1]!) data.forecast = cand;
-        }
+      // Of several lines (mount points), the forecast shown is the one that runs lowest: the one to worry about.
+      for (const line of results[0] ?? []) {
+        const pick = (bound: string) => fc.find((s) => s.labels.bound === bound && sameDims(s.labels, line.labels));
+        const fp = pick('point');
+        const total = totals.find((s) => sameDims(s.labels, line.labels))?.v[0];
+        if (!fp || fp.t.length === 0 || total === undefined) continue;
+        const fl = pick('lower') ?? fp;
+        const fu = pick('upper') ?? fp;
+        // Free = total − used: the upper bound of use is the lower bound of what stays free.
+        const cand = { t: fp.t, point: fp.v.map((v) => total - v), lower: fu.v.map((v) => total - v), upper: fl.v.map((v) => total - v) };
+        if (!data.forecast || cand.point[cand.point.length - 1]! < data.forecast.point[data.forecast.point.length - 1]!) data.forecast = cand;
       }
       out.set(spec.id, data);
     } catch (e) {
