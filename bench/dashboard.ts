@@ -1,11 +1,11 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { type BrowserContext, type Page, chromium } from 'playwright-core';
+import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { type RunningServer, startServer } from '../src/api/index.js';
-import { type SeriesSamples, configSchema, packageRoot } from '../src/core/index.js';
+import { configSchema, packageRoot, type SeriesSamples } from '../src/core/index.js';
 import type { BenchOptions, BenchResult } from './types.js';
 
 /** One sentence shown by `vigil bench --help`. */
@@ -56,14 +56,21 @@ const MODES = [
 export function syntheticHost(i: number, o: FleetOptions): SeriesSamples[] {
   const name = `${o.prefix ?? 'host'}-${i}`;
   const r = rng(i * 7919 + 17);
-  const base = { host: name, host_id: `hid-${i.toString(16).padStart(6, '0')}`, env: i % 5 === 0 ? 'staging' : 'prod', role: ROLES[i % ROLES.length]!, dc: i % 2 ? 'fra' : 'ams' };
+  const base = {
+    host: name,
+    host_id: `hid-${i.toString(16).padStart(6, '0')}`,
+    env: i % 5 === 0 ? 'staging' : 'prod',
+    role: ROLES[i % ROLES.length]!,
+    dc: i % 2 ? 'fra' : 'ams',
+  };
   const n = Math.floor((o.end - o.start) / o.stepMs) + 1;
   const ts = Array.from({ length: n }, (_, k) => o.start + k * o.stepMs);
   const level = 0.15 + 0.5 * r();
   const memTotal = 2 ** 30 * [8, 16, 32, 64][i % 4]!;
   const memLevel = 0.3 + 0.5 * r();
   const day = 86_400_000;
-  const busyAt = (t: number, noise: number) => Math.min(0.98, Math.max(0.01, level * (1 + 0.4 * Math.sin((2 * Math.PI * t) / day + i)) + noise));
+  const busyAt = (t: number, noise: number) =>
+    Math.min(0.98, Math.max(0.01, level * (1 + 0.4 * Math.sin((2 * Math.PI * t) / day + i)) + noise));
   const out: SeriesSamples[] = [];
   const s = (labels: Record<string, string>, values: number[]) => out.push({ labels: { ...labels, ...base }, timestamps: ts, values });
   const busy = ts.map((t) => busyAt(t, 0.03 * (r() - 0.5)));
@@ -83,23 +90,35 @@ export function syntheticHost(i: number, o: FleetOptions): SeriesSamples[] {
     { __name__: 'node_memory_MemAvailable_bytes' },
     ts.map((t) => Math.round(memTotal * (1 - memLevel - 0.05 * Math.sin((2 * Math.PI * t) / day) - 0.01 * r()))),
   );
-  s({ __name__: 'node_memory_MemTotal_bytes' }, ts.map(() => memTotal));
+  s(
+    { __name__: 'node_memory_MemTotal_bytes' },
+    ts.map(() => memTotal),
+  );
   for (const [nm, k] of [
     ['node_load1', 1],
     ['node_load5', 0.9],
     ['node_load15', 0.8],
   ] as const) {
-    s({ __name__: nm }, busy.map((b) => Math.round(b * 4 * k * 100) / 100));
+    s(
+      { __name__: nm },
+      busy.map((b) => Math.round(b * 4 * k * 100) / 100),
+    );
   }
   const fsSize = 2 ** 30 * 200;
   const fill0 = 0.3 + 0.5 * r();
   const fillRate = (0.02 + 0.08 * r()) / day;
-  s({ __name__: 'node_filesystem_size_bytes', mountpoint: '/', device: '/dev/sda1', fstype: 'ext4' }, ts.map(() => fsSize));
+  s(
+    { __name__: 'node_filesystem_size_bytes', mountpoint: '/', device: '/dev/sda1', fstype: 'ext4' },
+    ts.map(() => fsSize),
+  );
   s(
     { __name__: 'node_filesystem_avail_bytes', mountpoint: '/', device: '/dev/sda1', fstype: 'ext4' },
     ts.map(() => Math.round(fsSize * (1 - fill0 * 0.5 - 0.002 * r()))),
   );
-  s({ __name__: 'node_filesystem_size_bytes', mountpoint: '/data', device: '/dev/sdb1', fstype: 'xfs' }, ts.map(() => fsSize));
+  s(
+    { __name__: 'node_filesystem_size_bytes', mountpoint: '/data', device: '/dev/sdb1', fstype: 'xfs' },
+    ts.map(() => fsSize),
+  );
   s(
     { __name__: 'node_filesystem_avail_bytes', mountpoint: '/data', device: '/dev/sdb1', fstype: 'xfs' },
     ts.map((t) => Math.round(fsSize * Math.max(0.01, 1 - fill0 - fillRate * (t - o.start)))),
@@ -109,18 +128,33 @@ export function syntheticHost(i: number, o: FleetOptions): SeriesSamples[] {
     ['node_disk_written_bytes_total', 5e6],
   ] as const) {
     let acc = 1e9;
-    s({ __name__: nm, device: 'sda' }, busy.map((b) => (acc += rate * b * (o.stepMs / 1000) * (0.5 + r()))));
+    s(
+      { __name__: nm, device: 'sda' },
+      busy.map((b) => (acc += rate * b * (o.stepMs / 1000) * (0.5 + r()))),
+    );
   }
   for (const [nm, rate] of [
     ['node_network_receive_bytes_total', 8e6],
     ['node_network_transmit_bytes_total', 3e6],
   ] as const) {
     let acc = 1e10;
-    s({ __name__: nm, device: 'eth0' }, busy.map((b) => (acc += rate * b * (o.stepMs / 1000) * (0.5 + r()))));
+    s(
+      { __name__: nm, device: 'eth0' },
+      busy.map((b) => (acc += rate * b * (o.stepMs / 1000) * (0.5 + r()))),
+    );
   }
-  s({ __name__: 'node_procs_running' }, busy.map((b) => Math.max(1, Math.round(b * 8 + r() * 2))));
-  s({ __name__: 'node_procs_blocked' }, busy.map(() => (r() < 0.05 ? 1 : 0)));
-  s({ __name__: 'vigil_probe_duration_seconds', target: 'https://example.internal/health' }, busy.map((b) => Math.round((0.02 + 0.05 * b + 0.01 * r()) * 1e4) / 1e4));
+  s(
+    { __name__: 'node_procs_running' },
+    busy.map((b) => Math.max(1, Math.round(b * 8 + r() * 2))),
+  );
+  s(
+    { __name__: 'node_procs_blocked' },
+    busy.map(() => (r() < 0.05 ? 1 : 0)),
+  );
+  s(
+    { __name__: 'vigil_probe_duration_seconds', target: 'https://example.internal/health' },
+    busy.map((b) => Math.round((0.02 + 0.05 * b + 0.01 * r()) * 1e4) / 1e4),
+  );
   return out;
 }
 
@@ -137,7 +171,8 @@ export async function ingest(url: string, key: string, series: readonly SeriesSa
       body: JSON.stringify({ series: batch }),
     });
     const body = (await res.json()) as { accepted?: number; rejected?: unknown[] };
-    if (!res.ok || (body.rejected?.length ?? 0) > 0) throw new Error(`ingest answered ${res.status}: ${JSON.stringify(body).slice(0, 300)}`);
+    if (!res.ok || (body.rejected?.length ?? 0) > 0)
+      throw new Error(`ingest answered ${res.status}: ${JSON.stringify(body).slice(0, 300)}`);
     total += body.accepted ?? 0;
     batch = [];
     n = 0;
@@ -171,7 +206,10 @@ export function ensureDashboardBuilt(): string {
   const root = packageRoot();
   const dist = join(root, 'web', 'dist');
   if (!existsSync(join(dist, 'index.html'))) {
-    const r = spawnSync(join(root, 'node_modules', '.bin', 'vite'), ['build', 'web', '--logLevel', 'warn'], { cwd: root, stdio: 'inherit' });
+    const r = spawnSync(join(root, 'node_modules', '.bin', 'vite'), ['build', 'web', '--logLevel', 'warn'], {
+      cwd: root,
+      stdio: 'inherit',
+    });
     if (r.status !== 0) throw new Error('vite build web failed');
   }
   return dist;
@@ -182,7 +220,14 @@ export async function startHarnessServer(): Promise<RunningServer & { dataDir: s
   ensureDashboardBuilt();
   const dataDir = mkdtempSync(join(tmpdir(), 'vigil-dash-'));
   const config = configSchema.parse({
-    server: { host: '127.0.0.1', port: 0, data: dataDir, localAgent: false, adminPassword: HARNESS_ADMIN.password, agentKey: HARNESS_AGENT_KEY },
+    server: {
+      host: '127.0.0.1',
+      port: 0,
+      data: dataDir,
+      localAgent: false,
+      adminPassword: HARNESS_ADMIN.password,
+      agentKey: HARNESS_AGENT_KEY,
+    },
     log: { level: 'silent' },
   });
   const server = await startServer({ config });
@@ -215,7 +260,15 @@ export async function openBrowser(
     executablePath,
     headless: true,
     viewport,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
   });
   if (opts.theme) await context.addInitScript(`localStorage.setItem('vigil-theme', '${opts.theme}')`);
   if (opts.login !== false) {
@@ -251,7 +304,7 @@ export function bundleSizes(dist: string): { totalKb: number; initialKb: number 
 /** The little of the page's globals the timing predicates use (this Node.js project compiles without DOM types). */
 interface PageGlobals {
   document: { querySelectorAll(sel: string): { length: number }; querySelector(sel: string): unknown };
-  performance: { now(): number };
+  performance: { now(): number; getEntriesByType(type: string): { name: string; responseEnd: number }[] };
 }
 
 function median(xs: number[]): number {
@@ -277,6 +330,20 @@ export async function timeFleetPage(page: Page, url: string, hosts: number): Pro
   return (await h.jsonValue()) as number;
 }
 
+/** When the last query of the current page answered (ms from navigation start): the server's share of a page's time. */
+export async function lastQueryAnswered(page: Page): Promise<number> {
+  return page.evaluate(() => {
+    const g = globalThis as unknown as PageGlobals;
+    return Math.max(
+      0,
+      ...g.performance
+        .getEntriesByType('resource')
+        .filter((e) => e.name.includes('/api/v1/query'))
+        .map((e) => e.responseEnd),
+    );
+  });
+}
+
 /** Milliseconds from navigation start until the host page has drawn `charts` charts. */
 export async function timeHostPage(page: Page, url: string, host: string, range: string, charts: number): Promise<number> {
   await page.goto(`${url}/hosts/${encodeURIComponent(host)}?range=${range}`, { waitUntil: 'commit' });
@@ -297,7 +364,13 @@ export async function run(opts: BenchOptions): Promise<BenchResult> {
   const sizes = bundleSizes(dist);
   opts.log(`bundle: ${sizes.totalKb} kB gzipped in all, ${sizes.initialKb} kB on first load`);
   if (!chromiumPath()) {
-    return { fleet_500_ms: null, host_12x24h_ms: null, fleet_500_ms_reason: 'chromium is not installed', host_12x24h_ms_reason: 'chromium is not installed', bundle_gzip_kb: sizes.totalKb };
+    return {
+      fleet_500_ms: null,
+      host_12x24h_ms: null,
+      fleet_500_ms_reason: 'chromium is not installed',
+      host_12x24h_ms_reason: 'chromium is not installed',
+      bundle_gzip_kb: sizes.totalKb,
+    };
   }
   const hosts = opts.quick ? 100 : 500;
   const runs = opts.quick ? 2 : 5;
@@ -306,25 +379,50 @@ export async function run(opts: BenchOptions): Promise<BenchResult> {
     const now = Date.now();
     const t0 = performance.now();
     // The fleet is `hosts` hosts in all: hosts − 1 with the last 10 minutes, and one with 24 hours for the host page.
-    const fleetSamples = await ingestFleet(server.url, HARNESS_AGENT_KEY, { prefix: 'fleet', hosts: hosts - 1, start: now - 10 * 60_000, end: now, stepMs: 10_000 });
-    const hostSamples = await ingestFleet(server.url, HARNESS_AGENT_KEY, { prefix: 'big', hosts: 1, start: now - 86_400_000, end: now, stepMs: 10_000 });
-    opts.log(`ingested ${fleetSamples + hostSamples} samples (${hosts - 1} hosts × 10 min, 1 host × 24 h at 10 s) in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    const fleetSamples = await ingestFleet(server.url, HARNESS_AGENT_KEY, {
+      prefix: 'fleet',
+      hosts: hosts - 1,
+      start: now - 10 * 60_000,
+      end: now,
+      stepMs: 10_000,
+    });
+    const hostSamples = await ingestFleet(server.url, HARNESS_AGENT_KEY, {
+      prefix: 'big',
+      hosts: 1,
+      start: now - 86_400_000,
+      end: now,
+      stepMs: 10_000,
+    });
+    opts.log(
+      `ingested ${fleetSamples + hostSamples} samples (${hosts - 1} hosts × 10 min, 1 host × 24 h at 10 s) in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+    );
     const browser = await openBrowser(server.url);
     try {
       const fleet: number[] = [];
       const host: number[] = [];
+      const hostQueries: number[] = [];
       // One warm-up of each page (browser and server caches), then the measured runs.
       await timeFleetPage(browser.page, server.url, hosts);
       await timeHostPage(browser.page, server.url, 'big-0', '24h', 12);
       for (let k = 0; k < runs; k++) {
         fleet.push(await timeFleetPage(browser.page, server.url, hosts));
         host.push(await timeHostPage(browser.page, server.url, 'big-0', '24h', 12));
+        hostQueries.push(await lastQueryAnswered(browser.page));
       }
       opts.log(`fleet page (${hosts} hosts) runs: ${fleet.map((x) => x.toFixed(0)).join(', ')} ms`);
-      opts.log(`host page (12+ charts, 24 h) runs: ${host.map((x) => x.toFixed(0)).join(', ')} ms`);
+      opts.log(
+        `host page (12+ charts, 24 h) runs: ${host.map((x) => x.toFixed(0)).join(', ')} ms; last query answered at ${hostQueries.map((x) => x.toFixed(0)).join(', ')} ms`,
+      );
+      opts.log(
+        `load average during the run: ${loadavg()
+          .map((x) => x.toFixed(1))
+          .join(' ')} (${cpus().length} cores)`,
+      );
       return {
         fleet_500_ms: Math.round(median(fleet)),
         host_12x24h_ms: Math.round(median(host)),
+        host_12x24h_queries_ms: Math.round(median(hostQueries)),
+        load_avg_1m: Math.round(loadavg()[0]! * 10) / 10,
         bundle_gzip_kb: sizes.totalKb,
         bundle_initial_gzip_kb: sizes.initialKb,
         hosts,

@@ -185,7 +185,14 @@ function storeBreakdown(dir: string, samples: number): Record<string, number> {
   try {
     const sum = (table: string) => (db.prepare(`SELECT coalesce(sum(length(data)), 0) FROM ${table}`).pluck().get() as number) / samples;
     const round = (x: number) => Math.round(x * 1000) / 1000;
+    const pages = db
+      .prepare(
+        "SELECT coalesce(sum(pgsize), 0) FROM dbstat WHERE name IN ('chunks', 'chunks_by_series', 'series', 'sqlite_autoindex_series_1')",
+      )
+      .pluck()
+      .get() as number;
     return {
+      bytes_per_sample_raw_only: round(pages / samples),
       raw_chunk_payload_bytes_per_sample: round(sum('chunks')),
       rollup_1m_payload_bytes_per_sample: round(sum('rollup_1m')),
       rollup_1h_payload_bytes_per_sample: round(sum('rollup_1h')),
@@ -277,7 +284,10 @@ function promBlocks(dir: string): PromBlocks {
 }
 
 /** Feeds the dataset to Debian's Prometheus over remote_write and reports bytes/sample of its persisted blocks. */
-async function prometheusBytesPerSample(d: Dataset, log: (l: string) => void): Promise<{ value: number | null; reason?: string; detail?: string }> {
+async function prometheusBytesPerSample(
+  d: Dataset,
+  log: (l: string) => void,
+): Promise<{ value: number | null; reason?: string; detail?: string }> {
   const bin = ['/usr/bin/prometheus', '/usr/local/bin/prometheus'].find((p) => existsSync(p));
   if (bin === undefined) return { value: null, reason: 'prometheus binary not installed (Debian package prometheus)' };
   const version = execFileSync(bin, ['--version'], { encoding: 'utf8' }).split('\n')[0]!;
@@ -355,11 +365,13 @@ export async function run(opts: BenchOptions): Promise<BenchResult> {
   const work = mkdtempSync(join(tmpdir(), 'vigil-bench-tsdb-'));
   const result: BenchResult = {};
   try {
-    log(`generating ${seriesCount} series × ${samplesPerSeries} samples (10 s interval, host mix: CPU ratios, memory bytes, counters, constants)`);
+    log(
+      `generating ${seriesCount} series × ${samplesPerSeries} samples (10 s interval, host mix: CPU ratios, memory bytes, counters, constants)`,
+    );
     const d = hostDataset(seriesCount, samplesPerSeries, end);
 
     const dirA = join(work, 'fleet');
-    const store = await EmbeddedStorage.open({ dir: dirA, syncIntervalMs: 0 });
+    let store = await EmbeddedStorage.open({ dir: dirA, syncIntervalMs: 0 });
     log('appending in batches of 100 series × 60 samples');
     const a = await appendDataset(store, d, 60, 100);
     result.append_samples_per_s = Math.round(a.samples / a.cpu);
@@ -368,10 +380,15 @@ export async function run(opts: BenchOptions): Promise<BenchResult> {
     await store.sealAll();
     while (store.maintenanceStep(500) > 0);
     const stats = await store.stats();
-    result.bytes_per_sample = Math.round((dirBytes(dirA) / a.samples) * 1000) / 1000;
+    await store.close();
+    const bytes = dirBytes(dirA);
+    result.bytes_per_sample = Math.round((bytes / a.samples) * 1000) / 1000;
     result.samples_stored = a.samples;
     Object.assign(result, storeBreakdown(dirA, a.samples));
-    log(`stored ${a.samples} samples in ${stats.chunks} chunks, ${dirBytes(dirA)} bytes on disk`);
+    log(`stored ${a.samples} samples in ${stats.chunks} chunks, ${bytes} bytes on disk (sealed, rollups merged, closed)`);
+    const o0 = performance.now();
+    store = await EmbeddedStorage.open({ dir: dirA, syncIntervalMs: 0 });
+    result.open_ms = Math.round(performance.now() - o0);
 
     const q24 = { start: end - DAY + 5 * 60_000, end, step: 5 * 60_000, agg: 'avg' as const };
     const all = [{ name: 'job', op: '=' as const, value: 'node' }];

@@ -7,7 +7,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const VIGIL_COMMANDS = ['server', 'agent', 'demo', 'detect', 'forecast', 'eval', 'import', 'bench', 'help'];
+const VIGIL_COMMANDS = ['server', 'agent', 'demo', 'detect', 'forecast', 'eval', 'import', 'bench', 'tenant', 'help'];
 const scripts = Object.keys(JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).scripts ?? {});
 
 function markdownFiles(dir) {

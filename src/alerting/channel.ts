@@ -1,3 +1,4 @@
+import { assertPublicUrl, type SsrfGuardOptions } from '../core/index.js';
 import type { DeliveryContext, NotificationMessage } from './types.js';
 
 /**
@@ -58,7 +59,16 @@ export async function postHttp(
   headers: Record<string, string>,
   signal: AbortSignal,
   channel: string,
+  guard?: SsrfGuardOptions,
 ): Promise<void> {
+  if (guard !== undefined) {
+    try {
+      await assertPublicUrl(url, guard);
+    } catch (e) {
+      // Permanent: retrying will not make a private target public.
+      throw new DeliveryError(`${channel}: ${(e as Error).message.replace(url, maskUrl(url))}`, true);
+    }
+  }
   let res: Response;
   try {
     res = await fetch(url, { method: 'POST', body, headers, signal, redirect: 'error' });

@@ -218,6 +218,10 @@ export const alertingConfigSchema = z
       .prefault({}),
     silences: z.array(silenceSchema).default([]),
     maintenance: z.array(maintenanceSchema).default([]),
+    /** Let webhook and Slack channels reach loopback, private and link-local addresses (a receiver inside your network). */
+    allowPrivateTargets: z.boolean().default(false),
+    /** Host names webhook and Slack channels may reach whatever they resolve to. */
+    allowHosts: z.array(z.string().min(1)).default([]),
     outbox: z
       .object({
         initialBackoff: durationMs.default(1000),

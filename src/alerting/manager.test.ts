@@ -66,6 +66,7 @@ describe('AlertManager', () => {
 
   function make(cfg: AlertingConfigInput = {}): AlertManager {
     const config = alertingConfigSchema.parse({
+      allowPrivateTargets: true,
       channels: [{ id: 'hook', type: 'webhook', url: `${url}/hook`, secret: 'webhook-secret-1' }],
       ...cfg,
     });
@@ -486,7 +487,13 @@ describe('AlertManager', () => {
     const m = make({ groupWait: 0 });
     m.onAnomaly(anomaly('web-1', 'node_load1'));
     expect(m.listAlerts('default', 'firing')).toHaveLength(1);
-    m.reload(alertingConfigSchema.parse({ disableRules: ['high-severity-anomaly'], channels: [{ id: 'hook', type: 'webhook', url }] }));
+    m.reload(
+      alertingConfigSchema.parse({
+        allowPrivateTargets: true,
+        disableRules: ['high-severity-anomaly'],
+        channels: [{ id: 'hook', type: 'webhook', url }],
+      }),
+    );
     await step(m, 0);
     expect(m.listAlerts('default', 'firing')).toHaveLength(0);
   });
@@ -506,6 +513,7 @@ describe('AlertManager', () => {
       publicUrl: 'http://vigil.test',
       querier,
       config: alertingConfigSchema.parse({
+        allowPrivateTargets: true,
         groupWait: 0,
         channels: [
           { id: 'slack', type: 'slack', url: 'http://127.0.0.1:1/services/T1/B2/SLACK-SECRET-TOKEN' },

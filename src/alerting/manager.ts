@@ -11,6 +11,7 @@ import {
   type Logger,
   matchesAll,
   type SeriesSamples,
+  type SsrfGuardOptions,
   seriesKey,
   systemClock,
   VigilError,
@@ -62,6 +63,11 @@ export interface AlertManagerOptions {
 export type AlertingEvent =
   | { type: 'alert'; alert: Readonly<Alert> }
   | { type: 'incident'; change: 'opened' | 'updated' | 'acked' | 'unacked' | 'resolved' | 'feedback'; incident: Readonly<Incident> };
+
+/** The outgoing-request guard of an alerting configuration. */
+function guardOf(cfg: AlertingConfig): SsrfGuardOptions {
+  return { allowPrivate: cfg.allowPrivateTargets, allowHosts: cfg.allowHosts };
+}
 
 /** Where a rule comes from: shipped defaults, the configuration file, or the API. */
 export type RuleSource = 'default' | 'config' | 'api';
@@ -267,7 +273,7 @@ export class AlertManager {
     this.configRules = cfg.rules.map((r) => entry(r, 'config'));
     for (const c of this.configChannels.values()) c.notifier.close();
     this.configChannels = new Map(
-      cfg.channels.map((c) => [c.id, { cfg: c, notifier: createNotifier(c, cfg.outbox.timeout), source: 'config' as const }]),
+      cfg.channels.map((c) => [c.id, { cfg: c, notifier: createNotifier(c, cfg.outbox.timeout, guardOf(cfg)), source: 'config' as const }]),
     );
     this.routes = compileRoutes(cfg.routes);
     this.configSilences = cfg.silences.map((s, i) => ({
@@ -322,7 +328,7 @@ export class AlertManager {
       this.apiChannels.set(tenant, m);
     }
     m.get(cfg.id)?.notifier.close();
-    m.set(cfg.id, { cfg, notifier: createNotifier(cfg, this.cfg.outbox.timeout), source: 'api' });
+    m.set(cfg.id, { cfg, notifier: createNotifier(cfg, this.cfg.outbox.timeout, guardOf(this.cfg)), source: 'api' });
   }
 
   private loadState(): void {

@@ -1,3 +1,4 @@
+import type { SsrfGuardOptions } from '../core/index.js';
 import type { Notifier } from './channel.js';
 import { maskUrl } from './channel.js';
 import type { ChannelConfig } from './config.js';
@@ -8,15 +9,18 @@ import { WebhookNotifier } from './webhook/index.js';
 /** The value shown instead of a secret in every response and log. */
 export const MASK = '***';
 
-/** Creates the notifier for a channel configuration. */
-export function createNotifier(cfg: ChannelConfig, timeoutMs: number): Notifier {
+/**
+ * Creates the notifier for a channel configuration; HTTP channels check every target against `guard`
+ * (no loopback, private or link-local targets unless allowed) before they connect.
+ */
+export function createNotifier(cfg: ChannelConfig, timeoutMs: number, guard?: SsrfGuardOptions): Notifier {
   switch (cfg.type) {
     case 'slack':
-      return new SlackNotifier(cfg);
+      return new SlackNotifier(cfg, guard);
     case 'email':
       return new EmailNotifier(cfg, timeoutMs);
     case 'webhook':
-      return new WebhookNotifier(cfg);
+      return new WebhookNotifier(cfg, guard);
   }
 }
 

@@ -47,6 +47,7 @@ describe('alerting HTTP routes', () => {
       publicUrl: 'http://vigil.test',
       querier: new MemoryQuerier(),
       config: alertingConfigSchema.parse({
+        allowPrivateTargets: true,
         channels: [{ id: 'ops-slack', type: 'slack', url: 'https://hooks.slack.com/services/T1/B2/very-secret-token' }],
         rules: [{ name: 'from-config', type: 'threshold', match: 'up', op: '<', value: 1 }],
       }),

@@ -32,7 +32,7 @@ describe('alert storm', () => {
       clock,
       publicUrl: 'http://vigil.test',
       querier: new MemoryQuerier(),
-      config: alertingConfigSchema.parse({ channels: [{ id: 'hook', type: 'webhook', url }] }),
+      config: alertingConfigSchema.parse({ allowPrivateTargets: true, channels: [{ id: 'hook', type: 'webhook', url }] }),
     });
     // A seeded spread of start times over 60 s; each series stays anomalous for 8 minutes (one anomaly every 10 s).
     let seed = 42;

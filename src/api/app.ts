@@ -66,5 +66,21 @@ export function createApp(opts: AppOptions): FastifyInstance {
     if (opts.https) reply.header('Strict-Transport-Security', 'max-age=31536000');
     return payload;
   });
+  // The audit log: every successful change made by a person or token (not ingest) is recorded with who and what.
+  app.addHook('onResponse', async (req, reply) => {
+    const scope = req.routeOptions.config?.auth ?? 'read';
+    if (req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS') return;
+    if (scope === 'public' || scope === 'ingest' || reply.statusCode >= 400 || !req.principal) return;
+    try {
+      opts.auth.audit(
+        req.tenant,
+        req.principal.name,
+        `${req.method} ${req.routeOptions.url ?? ''}`,
+        (req.url.split('?')[0] ?? '').slice(0, 300),
+      );
+    } catch (e) {
+      req.log.error({ err: e }, 'audit log write failed');
+    }
+  });
   return app;
 }

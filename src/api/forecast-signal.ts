@@ -21,5 +21,6 @@ export function forecastSignal(r: ForecastResult, probability: (withinMs: number
     etaHigh: e.etaHighMs === null ? null : t + e.etaHighMs,
     horizon: horizonMs,
     probability: probability(horizonMs),
+    probabilityWithin: probability,
   };
 }

@@ -41,6 +41,7 @@ import { EventHub } from './event-hub.js';
 import { forecastSignal } from './forecast-signal.js';
 import { registerAnomalyRoutes } from './routes/anomalies.js';
 import { registerAuthRoutes } from './routes/auth.js';
+import { registerDocsRoutes } from './routes/docs.js';
 import { registerHealthRoutes } from './routes/health.js';
 import { registerHostRoutes } from './routes/hosts.js';
 import { registerModelRoutes } from './routes/models.js';
@@ -147,7 +148,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     sc.start();
     return sc;
   };
-  let scraper = startScraper(config.scrape.jobs);
+  const scraper = startScraper(config.scrape.jobs);
 
   const alerting = new AlertManager({
     dataDir,
@@ -161,6 +162,10 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   });
   alerting.start();
   detection.onAnomaly((a) => alerting.onAnomaly(a));
+  alerting.subscribe((e) => {
+    if (e.type === 'alert') hub.publish(e.alert.tenant, 'alert', e.alert);
+    else hub.publish(e.incident.tenant, 'incident', { change: e.change, incident: e.incident });
+  });
   pipeline.onAppended((tenant, batch) => alerting.onSamples(tenant, batch));
   forecasts.onForecast((tenant, r) => {
     const e = r.exhaustion;
@@ -201,6 +206,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   registerAnomalyRoutes(app, { log: anomalies });
   registerModelRoutes(app, { detection });
   registerHostRoutes(app, { querier: storage, clock, models: (tenant) => detection.models(tenant) });
+  registerDocsRoutes(app);
   opts.extraRoutes?.(app);
   const root = packageRoot();
   registerStaticRoutes(app, { webDir: join(root, 'web', 'dist'), agentBundle: join(root, 'dist', 'agent.js') });
@@ -246,8 +252,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   };
   const reload = async (next: Pick<VigilConfig, 'alerting' | 'scrape'>): Promise<void> => {
     alerting.reload(next.alerting);
-    await scraper.stop();
-    scraper = startScraper(next.scrape.jobs);
+    await scraper.reload(next.scrape.jobs);
     log.info({ rules: next.alerting.rules.length, scrapeJobs: next.scrape.jobs.length }, 'configuration reloaded');
   };
   return { url, port, reload, close, routes: () => [...app.vigilRoutes] };

@@ -8,6 +8,7 @@ import { registerEval } from './commands/eval.js';
 import { registerForecast } from './commands/forecast.js';
 import { registerImport } from './commands/import.js';
 import { registerServer } from './commands/server.js';
+import { registerTenant } from './commands/tenant.js';
 import { VERSION } from './version.js';
 
 const program = new Command('vigil')
@@ -23,5 +24,6 @@ registerForecast(program);
 registerEval(program);
 registerImport(program);
 registerBench(program);
+registerTenant(program);
 
 await program.parseAsync(process.argv);

@@ -167,6 +167,7 @@ export async function startDemo(opts: DemoOptions = {}): Promise<DemoHandle> {
       // Timers run on the wall clock: scale them with the speed so simulated minutes stay minutes.
       evaluationInterval: Math.max(0.1, 15 / speed),
       channels: [{ id: 'demo-receiver', type: 'webhook', url: receiverUrl }],
+      allowPrivateTargets: true,
       routes: [{ match: '{}', channels: ['demo-receiver'], groupWait: '30s' }],
     },
     forecast: { interval: Math.max(1, 300 / speed) },

@@ -76,11 +76,73 @@ describe('DetectionEngine', () => {
     expect(await engine.models('other')).toEqual([]);
     await engine.stop();
 
+    // Warm start: history trains a fresh engine's model without emitting anything.
+    const warm = new DetectionEngine({ logger: silentLogger(), workers: 2 });
+    await warm.start();
+    let emitted = 0;
+    warm.onScores(() => emitted++);
+    warm.onAnomaly(() => emitted++);
+    await warm.train(
+      'default',
+      batch(0, 2 * 1440, (i) => (i === 2000 ? 50 : noise(i))),
+    );
+    const trained = await warm.models('default');
+    expect(trained[0]?.samples).toBe(2 * 1440);
+    expect(trained[0]?.learning).toBe(false);
+    expect(emitted).toBe(0);
+    await warm.stop();
+
     const again = new DetectionEngine({ logger: silentLogger(), workers: 1, stateDir: dir });
     await again.start();
     const restored = await again.models('default');
     expect(restored[0]?.samples).toBe(2 * 1440 + 1);
     expect(restored[0]?.bandFactor).toBe(1.5);
     await again.stop();
+  });
+
+  it('scores excluded samples (maintenance windows) without learning from them or emitting anomalies', { timeout: 20_000 }, async () => {
+    const windowStart = T0 + 2 * 1440 * MIN;
+    const seen: Array<[string, string, number]> = [];
+    const engine = new DetectionEngine({
+      logger: silentLogger(),
+      workers: 1,
+      exclude: (tenant, l, t) => {
+        seen.push([tenant, l.host ?? '', t]);
+        return t >= windowStart && t < windowStart + 10 * MIN;
+      },
+    });
+    await engine.start();
+    const anomalies: Anomaly[] = [];
+    const scored: ScoredBatch[] = [];
+    engine.onAnomaly((a) => anomalies.push(a));
+    let waiter: (() => void) | undefined;
+    engine.onScores((_, s) => {
+      scored.push(s);
+      waiter?.();
+    });
+    const next = () => new Promise<void>((res) => (waiter = res));
+    let p = next();
+    engine.push('default', batch(0, 2 * 1440, noise));
+    await p;
+    // A spike inside the window is scored (and may be shown) but is not an anomaly and is not learnt.
+    p = next();
+    engine.push(
+      'default',
+      batch(2 * 1440, 10, () => 50),
+    );
+    await p;
+    expect(scored.at(-1)?.[0]?.scores[0]).toBeGreaterThan(0.65);
+    expect(anomalies).toEqual([]);
+    expect((await engine.models('default'))[0]?.samples).toBe(2 * 1440);
+    expect(seen.at(-1)).toEqual(['default', 'web-1', windowStart + 9 * MIN]);
+    // The same spike after the window pages.
+    p = next();
+    engine.push(
+      'default',
+      batch(2 * 1440 + 10, 1, () => 50),
+    );
+    await p;
+    expect(anomalies).toHaveLength(1);
+    await engine.stop();
   });
 });

@@ -5,6 +5,7 @@ import client, { type Registry } from 'prom-client';
 import {
   type Anomaly,
   type Clock,
+  type Labels,
   type Logger,
   type SeriesSamples,
   seriesKey,
@@ -27,6 +28,11 @@ export interface DetectionEngineOptions {
   clock?: Clock;
   /** How often model state is saved while running (ms). Default 5 minutes. */
   saveIntervalMs?: number;
+  /**
+   * Samples for which this is true (e.g. the alert manager's `isInMaintenance`) are scored but not learnt from
+   * and never emitted as anomalies, so maintenance windows stay out of the models. Applies to `train` too.
+   */
+  exclude?: (tenant: string, labels: Labels, t: number) => boolean;
 }
 
 /** File (under `stateDir`) holding every model's state. */
@@ -53,6 +59,7 @@ export class DetectionEngine {
   private readonly stateDir: string | undefined;
   private readonly clock: Clock;
   private readonly saveIntervalMs: number;
+  private readonly exclude: DetectionEngineOptions['exclude'];
   private workers: Worker[] = [];
   private readonly anomalyListeners: Array<(a: Anomaly) => void> = [];
   private readonly scoreListeners: Array<(tenant: string, scores: ScoredBatch) => void> = [];
@@ -70,6 +77,7 @@ export class DetectionEngine {
     this.stateDir = opts.stateDir;
     this.clock = opts.clock ?? systemClock;
     this.saveIntervalMs = opts.saveIntervalMs ?? 5 * 60_000;
+    this.exclude = opts.exclude;
     if (opts.registry !== undefined) {
       const registers = [opts.registry];
       this.samples = new client.Counter({ name: 'vigil_detect_samples_total', help: 'Samples scored by detection.', registers });
@@ -126,21 +134,27 @@ export class DetectionEngine {
     this.pending.clear();
   }
 
-  /** Hands a batch to the workers; never blocks (scoring happens off the event loop). */
+  /** Hands a batch to the workers; never blocks (scoring happens off the event loop). Dropped when not running. */
   push(tenant: string, batch: readonly SeriesSamples[]): void {
     if (!this.running) return;
-    const parts: WorkItem[][] = this.workers.map(() => []);
+    const parts = this.shard(tenant, batch);
     let n = 0;
-    for (const s of batch) {
-      if (s.timestamps.length === 0) continue;
-      const series = seriesKey(s.labels);
-      parts[hash(series) % this.nWorkers]?.push({ series, labels: s.labels, timestamps: s.timestamps, values: s.values });
-      n += s.timestamps.length;
-    }
+    for (const items of parts) for (const it of items) n += it.timestamps.length;
     parts.forEach((items, i) => {
       if (items.length > 0) this.post(i, { type: 'push', tenant, items });
     });
     this.samples?.inc(n);
+  }
+
+  /**
+   * Warm start: feeds history (oldest first, before any live sample of those series) to the models without
+   * emitting scores or anomalies; resolves when every worker has learnt its share.
+   */
+  async train(tenant: string, batch: readonly SeriesSamples[]): Promise<void> {
+    const parts = this.shard(tenant, batch);
+    await Promise.all(
+      parts.map((items, i) => (items.length > 0 ? this.request(i, (id) => ({ type: 'train', id, tenant, items })) : undefined)),
+    );
   }
 
   /** Registers a listener for alert-level anomalies (severity warning or critical, never while learning). */
@@ -175,6 +189,40 @@ export class DetectionEngine {
     writeFileSync(`${path}.tmp`, JSON.stringify({ savedAt: this.clock.now(), models }));
     renameSync(`${path}.tmp`, path);
     this.log.debug({ models: models.length }, 'detection models saved');
+  }
+
+  private shard(tenant: string, batch: readonly SeriesSamples[]): WorkItem[][] {
+    const parts: WorkItem[][] = this.workers.map(() => []);
+    for (const s of batch) {
+      if (s.timestamps.length === 0) continue;
+      const series = seriesKey(s.labels);
+      const item: WorkItem = { series, labels: s.labels, timestamps: s.timestamps, values: s.values };
+      const ex = this.excluded(tenant, s);
+      if (ex !== undefined) item.excluded = ex;
+      parts[hash(series) % this.nWorkers]?.push(item);
+    }
+    return parts;
+  }
+
+  /** Per-sample exclusion flags of one series, or undefined when no sample is excluded. */
+  private excluded(tenant: string, s: SeriesSamples): Uint8Array | undefined {
+    const f = this.exclude;
+    if (f === undefined) return undefined;
+    let out: Uint8Array | undefined;
+    for (let i = 0; i < s.timestamps.length; i++) {
+      let ex = false;
+      try {
+        ex = f(tenant, s.labels, s.timestamps[i] as number);
+      } catch (e) {
+        this.errors?.inc();
+        this.log.error({ err: e }, 'detection exclude callback threw; sample learnt from');
+      }
+      if (ex) {
+        out ??= new Uint8Array(s.timestamps.length);
+        out[i] = 1;
+      }
+    }
+    return out;
   }
 
   private readState(): SavedModel[] {

@@ -141,6 +141,55 @@ describe('SeriesModel', () => {
     expect(a[0]?.reason).toMatch(/stuck at 41.5/);
   });
 
+  it('never flags a series that has always been constant', () => {
+    const rs = run(4 * DAYS, () => 8_589_934_592);
+    expect(alerts(rs)).toEqual([]);
+  });
+
+  it('never flags a counter whose rate has always been constant (steal stuck at 0, or a steady tick)', () => {
+    const zero = run(4 * DAYS, () => 1234.5, new SeriesModel({ kind: 'counter' }));
+    expect(alerts(zero)).toEqual([]);
+    const steady = run(4 * DAYS, (i) => 60 * i, new SeriesModel({ kind: 'counter' }));
+    expect(alerts(steady)).toEqual([]);
+  });
+
+  it('reports a constant series that changes once (a disk resized) as at most one event', () => {
+    const at = 3 * DAYS;
+    const rs = run(5 * DAYS, (i) => (i < at ? 100e9 : 200e9));
+    expect(alerts(rs).length).toBeLessThanOrEqual(1);
+    expect(alerts(rs, 0, at)).toEqual([]);
+  });
+
+  it('reports a stuck sensor once, not for as long as it stays stuck', () => {
+    const r = rng(19);
+    const at = 3 * DAYS;
+    const rs = run(5 * DAYS, (i) => (i >= at ? 41.5 : 40 + 3 * gauss(r)));
+    const a = alerts(rs, at);
+    expect(a.length).toBe(1);
+    expect(a[0]?.detectors).toEqual(['flatline']);
+  });
+
+  it('scores samples it must not learn from (maintenance) without changing anything but the time', () => {
+    const r = rng(21);
+    for (const kind of ['gauge', 'counter'] as const) {
+      const model = new SeriesModel({ kind });
+      let c = 0;
+      const f = () => (kind === 'counter' ? (c += 100 + 10 * gauss(r)) : 50 + 2 * gauss(r));
+      run(2 * DAYS, f, model);
+      const before = model.save();
+      const t = T0 + 2 * DAYS * MIN;
+      const shown = model.update(t, kind === 'counter' ? (c += 5000) : 500, false);
+      expect(shown.score).toBeGreaterThan(0.65);
+      const after = model.save();
+      expect(after.lastT).toBe(t);
+      expect({ ...after, lastT: 0, lastRaw: 0 }).toEqual({ ...before, lastT: 0, lastRaw: 0 });
+      // Learning resumes after the window; for a counter the rate is measured from the last excluded value.
+      const next = model.update(t + MIN, kind === 'counter' ? (c += 100) : 50);
+      expect(next.severity).toBe('info');
+      expect(model.save().n).toBe(before.n + 1);
+    }
+  });
+
   it('never flags counter resets, and scores counters on their rate', () => {
     expect(inferKind({ __name__: 'node_network_receive_bytes_total' })).toBe('counter');
     expect(inferKind({ __name__: 'node_load1' })).toBe('gauge');

@@ -82,6 +82,8 @@ const HIST_BINS = 16;
 const HIST_DECAY = 1 - 1 / 5000;
 /** Samples used only to learn the level and scale before anything is scored. */
 const WARMUP = 30;
+/** Changes (decayed) a series must have shown before a run of identical values can be a stuck sensor. */
+const MIN_CHANGES = 20;
 
 /** One feedback entry kept in a model's state. */
 export interface FeedbackEntry {
@@ -117,8 +119,13 @@ export interface SeriesModelState {
   cusumLen: number;
   fastResid: number;
   run: number;
+  /** Longest completed run of identical values. */
   maxRun: number;
-  pZero: number;
+  /** Decayed counts, over completed runs only, of repeats and of changes: how often the series used to vary. */
+  runSame: number;
+  runChanges: number;
+  /** Whether the current run has already been reported as a flat-line (a stuck series is one event, not a stream). */
+  runReported: boolean;
   /** Slow level of the deseasonalised series, against which drift (trends) is measured. */
   slow: number;
   /** Peaks-over-threshold calibration of the spike, CUSUM and drift detectors: upper quantile and mean excess. */
@@ -193,13 +200,12 @@ const SCRATCH = new Float64Array(8);
 /** The profile's offset at time t (NaN when neither neighbouring bin has been seen). */
 function profileOffset(p: ProfileState, t: number, slot: number): number {
   const n = p.off.length;
-  const binMs = p.periodMs / n;
-  const phase = ((t + WEEK_PHASE) % p.periodMs) / binMs;
+  const phase = ((t + WEEK_PHASE) % p.periodMs) / (p.periodMs / n);
   const pos = phase - 0.5;
   const fl = Math.floor(pos);
   const frac = pos - fl;
-  const b0 = (fl + n) % n;
-  const b1 = (fl + 1) % n;
+  const b0 = fl < 0 ? n - 1 : fl;
+  const b1 = fl + 1 >= n ? 0 : fl + 1;
   const k = slot * 4;
   SCRATCH[k] = Math.floor(phase);
   SCRATCH[k + 1] = b0;
@@ -279,7 +285,9 @@ function newState(kind: SeriesKind, dayBins: number): SeriesModelState {
     fastResid: 0,
     run: 0,
     maxRun: 0,
-    pZero: 0.01,
+    runSame: 0,
+    runChanges: 0,
+    runReported: false,
     tailU: [2, 2, 2],
     tailBeta: [1, 1, 1],
     hist: new Array<number>(3 * HIST_BINS).fill(0),
@@ -328,7 +336,9 @@ export class SeriesModel {
 
   constructor(opts: { kind?: SeriesKind; state?: SeriesModelState; settings?: Partial<DetectorSettings> } = {}) {
     this.cfg = { ...DEFAULT_DETECTOR_SETTINGS, ...opts.settings };
-    this.s = opts.state ? structuredClone(opts.state) : newState(opts.kind ?? 'gauge', this.cfg.dayBins);
+    const fresh = newState(opts.state?.kind ?? opts.kind ?? 'gauge', this.cfg.dayBins);
+    // Fields added since a state was saved take their initial values.
+    this.s = opts.state ? { ...fresh, ...structuredClone(opts.state) } : fresh;
   }
 
   /** A deep copy of the model's state (plain data; restore with `new SeriesModel({ state })`). */
@@ -395,8 +405,12 @@ export class SeriesModel {
     return s.n < this.cfg.learningSamples || s.lastT - s.firstT < this.cfg.learningMs;
   }
 
-  /** Scores one sample; samples must come in time order (older or equal timestamps are ignored as unremarkable). */
-  update(t: number, raw: number): DetectionResult {
+  /**
+   * Scores one sample; samples must come in time order (older or equal timestamps are ignored as unremarkable).
+   * With `learn` false (a maintenance window) the sample is scored but nothing is learnt from it: only the time
+   * (and a counter's last value, so its next rate is right) moves on.
+   */
+  update(t: number, raw: number, learn = true): DetectionResult {
     const s = this.s;
     const cfg = this.cfg;
     if (!Number.isFinite(raw) || !Number.isFinite(t)) return this.quiet(s.lastV, 'missing value');
@@ -419,6 +433,7 @@ export class SeriesModel {
       v = ((raw - prev) * 1000) / dt;
     }
     if (s.n === 0) {
+      if (!learn) return this.quiet(v, '');
       s.firstT = Number.isFinite(s.firstT) ? s.firstT : t;
       s.lastT = t;
       s.lastV = v;
@@ -431,7 +446,9 @@ export class SeriesModel {
       return this.quiet(v, '');
     }
     // Typical step: slow EWMA of the gap, clipped so that one long outage does not distort it.
-    if (s.step === 0) s.step = dt;
+    if (!learn) {
+      // Not learning: no state moves (the step may be distorted by the window's own sampling).
+    } else if (s.step === 0) s.step = dt;
     else s.step += 0.01 * (Math.min(dt, 4 * s.step) - s.step);
     const gap = dt > 5 * s.step;
 
@@ -490,8 +507,13 @@ export class SeriesModel {
     }
     const same = !gap && Math.abs(v - s.lastV) <= eps;
     const run = same ? s.run + 1 : 0;
+    // A stuck sensor is one that used to vary and stopped: a run longer than any before, in a series that changed
+    // often, is rare as a geometric run of repeats; a series that has (almost) always been constant never is.
     let pStuck = 1;
-    if (run >= 3 && run > s.maxRun) pStuck = Math.min(0.9, Math.max(1e-3, s.pZero)) ** (run - s.maxRun);
+    if (run >= 3 && run > s.maxRun && !s.runReported && s.runChanges >= MIN_CHANGES) {
+      const pSame = (s.runSame + 0.5) / (s.runSame + s.runChanges + 1);
+      pStuck = Math.max(1e-3, pSame) ** (run - s.maxRun);
+    }
 
     let p = pSpike;
     let which = 0;
@@ -518,7 +540,9 @@ export class SeriesModel {
     let score = Math.min(1, surprise / (LN10 * cfg.scoreDecades));
     const rawScore = score;
     let escalated = 0;
-    if (s.episodeLeft > 0) {
+    if (!learn) {
+      // Excluded samples neither open nor use up an episode.
+    } else if (s.episodeLeft > 0) {
       // Inside an episode the anomaly is already known: it pages once, not for as long as it lasts.
       // The one exception: an episode that opened below alert level may still page once (severity), at half score.
       if (s.episodePeak < cfg.warningScore && score >= cfg.warningScore) {
@@ -531,67 +555,75 @@ export class SeriesModel {
       s.episodeLeft = cfg.refractorySamples;
       s.episodePeak = score;
     }
-    if (warm && (s.episodeLeft === 0 || s.episodeLeft === cfg.refractorySamples)) {
+    if (learn && warm && (s.episodeLeft === 0 || s.episodeLeft === cfg.refractorySamples)) {
       this.tailLearn(0, sSpike);
       this.tailLearn(1, sCusum);
       this.tailLearn(2, sDrift);
     }
 
-    // Learn: robust (clipped) updates so a spike does not drag the baselines.
-    const clip = 3 * scale;
-    const rFlat = v - pFlat;
-    if (s.n < WARMUP) {
-      // Warm-up: plain running mean and mean absolute deviation, no clipping yet.
-      s.level += Math.max(cfg.levelAlpha, 1 / (s.n + 1)) * rFlat;
-      s.levelMad += (1 / s.n) * (Math.abs(rFlat) - s.levelMad);
-    } else {
-      const rFlatC = rFlat > clip ? clip : Math.max(rFlat, -clip);
-      s.level += cfg.levelAlpha * rFlatC;
-      s.levelMad += cfg.scaleAlpha * (Math.min(Math.abs(rFlat), 4 * Math.max(s.levelMad, floor)) - s.levelMad);
-    }
-    profileLearn(day, 0, dayOff, v, dt, cfg.levelAlpha, cfg.seasonalAlpha, clip, floor, s.levelMad);
-    if (hasWeek) profileLearn(week, 1, weekOff, v, dt, cfg.levelAlpha, cfg.seasonalAlpha, clip, floor, s.levelMad);
-    else if (t - s.firstT > DAY_MS && s.step <= 3600_000) {
-      // Hourly or finer: start a weekly profile (it needs a week before it can be chosen).
-      s.week = newProfile(WEEK_MS, WEEK_BINS);
-      s.week.base = day.base;
-    }
-    const aSel = Math.min(1, dt / cfg.selectTauMs);
-    const cap = 10 * Math.max(s.errFlat, day.err, floor);
-    s.errFlat += aSel * (Math.min(Math.abs(v - pFlat), cap) - s.errFlat);
-    day.err += aSel * (Math.min(Math.abs(v - pDay), cap) - day.err);
-    if (hasWeek) week.err += aSel * (Math.min(Math.abs(v - pWeek), cap) - week.err);
-    const span = t - s.firstT;
-    let model = s.model;
-    if (span > 1.5 * DAY_MS && s.step <= DAY_MS / day.off.length) model = day.err < cfg.dailyRatio * s.errFlat ? MODEL_DAILY : MODEL_FLAT;
-    if (hasWeek && span > 8 * DAY_MS && week.err < cfg.dailyRatio * s.errFlat && week.err < 0.9 * day.err) model = MODEL_WEEKLY;
-    if (model !== s.model) {
-      s.model = model;
-      s.slow = model === MODEL_FLAT ? s.level : model === MODEL_DAILY ? day.base : week.base;
-    }
-    // A confirmed change point re-baselines the models so the change pages once, not for as long as it lasts.
-    if ((which === 1 || which === 4) && rawScore >= cfg.episodeScore) {
-      s.level = v;
-      day.base = v - (haveDay ? dayOff : 0);
-      if (hasWeek) week.base = v - (haveWeek ? weekOff : 0);
-      s.slow = s.model === MODEL_FLAT ? s.level : s.model === MODEL_DAILY ? day.base : week.base;
-      cusumPos = 0;
-      cusumNeg = 0;
-    }
-    s.slow +=
-      Math.min(1, dt / cfg.driftTauMs) * ((s.model === MODEL_FLAT ? s.level : s.model === MODEL_DAILY ? day.base : week.base) - s.slow);
-    s.fastResid += 0.3 * (r - s.fastResid);
-    s.cusumPos = cusumPos;
-    s.cusumNeg = cusumNeg;
-    s.cusumLen = cusumPos > 0 || cusumNeg > 0 ? s.cusumLen + 1 : 0;
-    if (!same && s.run > s.maxRun && s.run < 1000) s.maxRun = s.run;
-    s.run = run;
-    s.pZero += 0.005 * ((same ? 1 : 0) - s.pZero);
-    if (v > s.max) s.max = v;
-    if (v < s.min) s.min = v;
-    s.n++;
-    s.lastT = t;
-    s.lastV = v;
+    if (learn) {
+      // Learn: robust (clipped) updates so a spike does not drag the baselines.
+      const clip = 3 * scale;
+      const rFlat = v - pFlat;
+      if (s.n < WARMUP) {
+        // Warm-up: plain running mean and mean absolute deviation, no clipping yet.
+        s.level += Math.max(cfg.levelAlpha, 1 / (s.n + 1)) * rFlat;
+        s.levelMad += (1 / s.n) * (Math.abs(rFlat) - s.levelMad);
+      } else {
+        const rFlatC = rFlat > clip ? clip : Math.max(rFlat, -clip);
+        s.level += cfg.levelAlpha * rFlatC;
+        s.levelMad += cfg.scaleAlpha * (Math.min(Math.abs(rFlat), 4 * Math.max(s.levelMad, floor)) - s.levelMad);
+      }
+      profileLearn(day, 0, dayOff, v, dt, cfg.levelAlpha, cfg.seasonalAlpha, clip, floor, s.levelMad);
+      if (hasWeek) profileLearn(week, 1, weekOff, v, dt, cfg.levelAlpha, cfg.seasonalAlpha, clip, floor, s.levelMad);
+      else if (t - s.firstT > DAY_MS && s.step <= 3600_000) {
+        // Hourly or finer: start a weekly profile (it needs a week before it can be chosen).
+        s.week = newProfile(WEEK_MS, WEEK_BINS);
+        s.week.base = day.base;
+      }
+      const aSel = Math.min(1, dt / cfg.selectTauMs);
+      const cap = 10 * Math.max(s.errFlat, day.err, floor);
+      s.errFlat += aSel * (Math.min(Math.abs(v - pFlat), cap) - s.errFlat);
+      day.err += aSel * (Math.min(Math.abs(v - pDay), cap) - day.err);
+      if (hasWeek) week.err += aSel * (Math.min(Math.abs(v - pWeek), cap) - week.err);
+      const span = t - s.firstT;
+      let model = s.model;
+      if (span > 1.5 * DAY_MS && s.step <= DAY_MS / day.off.length) model = day.err < cfg.dailyRatio * s.errFlat ? MODEL_DAILY : MODEL_FLAT;
+      if (hasWeek && span > 8 * DAY_MS && week.err < cfg.dailyRatio * s.errFlat && week.err < 0.9 * day.err) model = MODEL_WEEKLY;
+      if (model !== s.model) {
+        s.model = model;
+        s.slow = model === MODEL_FLAT ? s.level : model === MODEL_DAILY ? day.base : week.base;
+      }
+      // A confirmed change point re-baselines the models so the change pages once, not for as long as it lasts.
+      if ((which === 1 || which === 4) && rawScore >= cfg.episodeScore) {
+        s.level = v;
+        day.base = v - (haveDay ? dayOff : 0);
+        if (hasWeek) week.base = v - (haveWeek ? weekOff : 0);
+        s.slow = s.model === MODEL_FLAT ? s.level : s.model === MODEL_DAILY ? day.base : week.base;
+        cusumPos = 0;
+        cusumNeg = 0;
+      }
+      s.slow +=
+        Math.min(1, dt / cfg.driftTauMs) * ((s.model === MODEL_FLAT ? s.level : s.model === MODEL_DAILY ? day.base : week.base) - s.slow);
+      s.fastResid += 0.3 * (r - s.fastResid);
+      s.cusumPos = cusumPos;
+      s.cusumNeg = cusumNeg;
+      s.cusumLen = cusumPos > 0 || cusumNeg > 0 ? s.cusumLen + 1 : 0;
+      if (!same) {
+        // A run ended (or a gap broke it): learn how often the series varies from completed runs only.
+        const d = s.run === 0 ? HIST_DECAY : HIST_DECAY ** (s.run + 1);
+        s.runSame = s.runSame * d + s.run;
+        s.runChanges = s.runChanges * d + 1;
+        if (s.run > s.maxRun) s.maxRun = s.run;
+        s.runReported = false;
+      } else if (which === 3 && rawScore >= cfg.episodeScore) s.runReported = true;
+      s.run = run;
+      if (v > s.max) s.max = v;
+      if (v < s.min) s.min = v;
+      s.n++;
+      s.lastT = t;
+      s.lastV = v;
+    } else s.lastT = t;
 
     const half = 4 * scale;
     let lo = expected - half;

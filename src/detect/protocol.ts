@@ -37,11 +37,14 @@ export interface WorkItem {
   labels: Labels;
   timestamps: number[];
   values: number[];
+  /** Per sample: 1 = excluded from learning (maintenance window), scored but never an anomaly. Absent when none is. */
+  excluded?: Uint8Array;
 }
 
 /** Messages from the engine to a detection worker. */
 export type ToWorker =
   | { type: 'push'; tenant: string; items: WorkItem[] }
+  | { type: 'train'; id: number; tenant: string; items: WorkItem[] }
   | { type: 'restore'; models: SavedModel[] }
   | { type: 'feedback'; id: number; tenant: string; series: string; start: number; end: number; kind: 'expected' | 'anomaly' }
   | { type: 'models'; id: number; tenant: string }

@@ -39,12 +39,13 @@ export class DetectionShard {
       for (let i = 0; i < n; i++) {
         const t = item.timestamps[i] as number;
         const v = item.values[i] as number;
-        const r = e.model.update(t, v);
+        const skip = item.excluded !== undefined && item.excluded[i] === 1;
+        const r = e.model.update(t, v, !skip);
         out.scores[i] = r.score;
         out.lower[i] = r.expected[0];
         out.upper[i] = r.expected[1];
         out.learning = r.learning;
-        if (r.severity !== 'info') {
+        if (r.severity !== 'info' && !skip) {
           anomalies.push({
             tenant,
             series: item.series,

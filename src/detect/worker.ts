@@ -18,6 +18,10 @@ port.on('message', (m: ToWorker) => {
         send({ type: 'scored', tenant: m.tenant, scores: r.scores, anomalies: r.anomalies });
         break;
       }
+      case 'train':
+        shard.push(m.tenant, m.items);
+        send({ type: 'reply', id: m.id, result: m.items.length });
+        break;
       case 'restore':
         shard.restore(m.models);
         break;

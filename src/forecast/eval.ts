@@ -2,7 +2,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { augursOffTheShelf, linearTrend, seasonalNaive } from './baselines.js';
 import { medianStep, parseSeriesCsv } from './csv.js';
-import { forecastSeries } from './forecaster.js';
+import { type ForecasterOptions, forecastSeries } from './forecaster.js';
 import { fillGaps, meanAbsDiff } from './stats.js';
 import type { ForecastFn } from './types.js';
 
@@ -51,9 +51,9 @@ export interface ForecastEvalResult {
   origins: number;
 }
 
-/** The methods `vigil eval forecast` compares: the production forecaster (`ours`) and the three baselines. */
-export function forecastMethodsForEval(): Record<string, ForecastFn> {
-  return { ours: (input) => forecastSeries(input), augurs: augursOffTheShelf, seasonal_naive: seasonalNaive, linear: linearTrend };
+/** The methods `vigil eval forecast` compares: the production forecaster (`ours`, defaults unless overridden) and the three baselines. */
+export function forecastMethodsForEval(ours: ForecasterOptions = {}): Record<string, ForecastFn> {
+  return { ours: (input) => forecastSeries(input, ours), augurs: augursOffTheShelf, seasonal_naive: seasonalNaive, linear: linearTrend };
 }
 
 /** Lists the CSV files under `dir`, sorted, as absolute paths. */

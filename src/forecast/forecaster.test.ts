@@ -42,20 +42,25 @@ describe('forecastSeries', () => {
     expect(f.lower[5] as number).toBeLessThan(42);
   });
 
-  it('follows a daily cycle and covers roughly 80% of new noisy values', () => {
-    const all = noisyDaily(336 + 48, 5);
-    const f = forecastSeries({ values: all.slice(0, 336), stepMs: STEP, horizon: 48 });
-    expect(f.model).toBe('mstl');
+  it('follows a daily cycle and its 80% interval covers roughly 80% of new noisy values', () => {
     let inside = 0;
     let err = 0;
-    for (let i = 0; i < 48; i++) {
-      const a = all[336 + i] as number;
-      if (a >= (f.lower[i] as number) && a <= (f.upper[i] as number)) inside++;
-      err += Math.abs(a - (f.point[i] as number));
+    let total = 0;
+    for (let seed = 1; seed <= 12; seed++) {
+      const all = noisyDaily(336 + 48, seed);
+      const f = forecastSeries({ values: all.slice(0, 336), stepMs: STEP, horizon: 48 });
+      expect(f.model).toBe('mstl');
+      for (let i = 0; i < 48; i++) {
+        const a = all[336 + i] as number;
+        if (a >= (f.lower[i] as number) && a <= (f.upper[i] as number)) inside++;
+        err += Math.abs(a - (f.point[i] as number));
+        total++;
+      }
     }
-    expect(err / 48).toBeLessThan(0.45);
-    expect(inside / 48).toBeGreaterThan(0.6);
-    expect(inside / 48).toBeLessThan(0.99);
+    // noise sd 0.3: a perfect forecast has a mean absolute error of about 0.24
+    expect(err / total).toBeLessThan(0.32);
+    expect(inside / total).toBeGreaterThan(0.68);
+    expect(inside / total).toBeLessThan(0.92);
   });
 
   it('returns exactly `horizon` steps with lower ≤ point ≤ upper', () => {

@@ -55,11 +55,6 @@ describe('PromQL engine semantics', () => {
     expect(vector(await e.instantQuery(T, 'b', 30_000))).toEqual({ 'b{}': 2 });
     expect(vector(await e.instantQuery(T, 'count_over_time(b[1m])', 30_000))).toEqual({ '{}': 2 });
   });
-    expect(vector(await e.instantQuery(T, 'a', 300_000))).toEqual({ 'a{}': 1 });
-    expect(vector(await e.instantQuery(T, 'a', 300_001))).toEqual({});
-    expect(vector(await e.instantQuery(T, 'b', 5_000))).toEqual({ 'b{}': 1 });
-    expect(vector(await e.instantQuery(T, 'b', 15_000))).toEqual({});
-  });
 
   it('extrapolates rate and increase as Prometheus does', async () => {
     const { ts, vs } = every10s(61, (i) => i);

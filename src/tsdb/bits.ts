@@ -166,7 +166,7 @@ export class BitReader {
       nacc -= used;
       this.acc = nacc === 0 ? 0 : acc & ((1 << nacc) - 1);
       this.nacc = nacc;
-      return ones >= max ? max : ones;
+      return Math.min(ones, max);
     }
     this.acc = acc;
     this.nacc = nacc;

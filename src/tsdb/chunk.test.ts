@@ -14,10 +14,18 @@ const timestamps = (min: number, max: number) =>
 const regularTimestamps = fc
   .record({
     start: fc.integer({ min: 0, max: 2 ** 50 }),
-    deltas: fc.array(fc.oneof(fc.constant(10_000), fc.integer({ min: 1, max: 100 }), fc.integer({ min: 9_990, max: 10_010 }), fc.integer({ min: 1, max: 2 ** 40 })), {
-      minLength: 0,
-      maxLength: 300,
-    }),
+    deltas: fc.array(
+      fc.oneof(
+        fc.constant(10_000),
+        fc.integer({ min: 1, max: 100 }),
+        fc.integer({ min: 9_990, max: 10_010 }),
+        fc.integer({ min: 1, max: 2 ** 40 }),
+      ),
+      {
+        minLength: 0,
+        maxLength: 300,
+      },
+    ),
   })
   .map(({ start, deltas }) => {
     const out = [start];
@@ -73,7 +81,10 @@ describe('chunk codec', () => {
 
   it('round-trips realistic series: regular timestamps with jitter, decimal gauges, counters, constants', () => {
     const series = fc.oneof(
-      fc.array(fc.integer({ min: 0, max: 1000 }).map((i) => i / 10), { minLength: 301, maxLength: 301 }),
+      fc.array(
+        fc.integer({ min: 0, max: 1000 }).map((i) => i / 10),
+        { minLength: 301, maxLength: 301 },
+      ),
       fc.array(fc.integer({ min: 0, max: 1e6 }), { minLength: 301, maxLength: 301 }).map((d) => {
         let c = 1e12;
         return d.map((x) => (c += x));
@@ -88,7 +99,18 @@ describe('chunk codec', () => {
   });
 
   it('keeps NaN payloads, signed zeros and extremes bit-exact', () => {
-    const vs = [Number.NaN, -0, 0, Number.MIN_VALUE, Number.MAX_VALUE, -Number.MAX_VALUE, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, 1.5, -0];
+    const vs = [
+      Number.NaN,
+      -0,
+      0,
+      Number.MIN_VALUE,
+      Number.MAX_VALUE,
+      -Number.MAX_VALUE,
+      Number.POSITIVE_INFINITY,
+      Number.NEGATIVE_INFINITY,
+      1.5,
+      -0,
+    ];
     roundTrip(
       vs.map((_, i) => i * 1000),
       vs,
@@ -107,8 +129,18 @@ describe('chunk codec', () => {
 
   it('compresses typical host metrics well', () => {
     const ts = Array.from({ length: 120 }, (_, i) => 1_763_800_000_000 + i * 10_000);
-    expect(encodeChunk(ts, ts.map(() => 42)).length).toBeLessThan(24);
-    expect(encodeChunk(ts, ts.map((_, i) => Math.round(200 + 50 * Math.sin(i / 10)) / 10)).length).toBeLessThan(200);
+    expect(
+      encodeChunk(
+        ts,
+        ts.map(() => 42),
+      ).length,
+    ).toBeLessThan(24);
+    expect(
+      encodeChunk(
+        ts,
+        ts.map((_, i) => Math.round(200 + 50 * Math.sin(i / 10)) / 10),
+      ).length,
+    ).toBeLessThan(200);
   });
 
   it('turns corrupted bytes into STORAGE_CORRUPT errors, never a crash or wrong samples', () => {
@@ -141,27 +173,58 @@ describe('chunk codec', () => {
 });
 
 describe('rollup blobs', () => {
+  it('turn corrupted bytes into STORAGE_CORRUPT errors', () => {
+    const ts = Array.from({ length: 120 }, (_, i) => 1_763_800_000_000 + i * 10_000);
+    const b = new Buckets();
+    const hasInc = bucketsFromSamples(
+      b,
+      ts,
+      ts.map((_, i) => (i === 50 ? 3 : 1000 + i * 7)),
+      ts.length,
+      60_000,
+      990,
+    );
+    expect(hasInc).toBe(true);
+    const good = encodeBuckets(b, hasInc);
+    fc.assert(
+      fc.property(fc.array(fc.record({ at: fc.nat(), bit: fc.integer({ min: 0, max: 7 }) }), { minLength: 1, maxLength: 3 }), (flips) => {
+        const bad = Uint8Array.from(good);
+        for (const f of flips) bad[f.at % bad.length]! ^= 1 << f.bit;
+        if (Buffer.compare(Buffer.from(bad), good) === 0) return;
+        expect(() => decodeBuckets(bad, new Buckets())).toThrow(expect.objectContaining({ code: 'STORAGE_CORRUPT' }));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
   it('round-trip and summarise samples per minute exactly', () => {
     fc.assert(
-      fc.property(regularTimestamps.filter((t) => t.length >= 1), fc.array(fc.integer({ min: 0, max: 1000 }), { minLength: 301, maxLength: 301 }), (ts, ints) => {
-        const vs = ints.slice(0, ts.length).map((i) => i / 10);
-        const b = new Buckets();
-        const hasInc = bucketsFromSamples(b, ts, vs, ts.length, 60_000, undefined);
-        const back = new Buckets();
-        decodeBuckets(encodeBuckets(b, hasInc), back);
-        expect(back.n).toBe(b.n);
-        let total = 0;
-        for (let i = 0; i < b.n; i++) {
-          const inBucket = vs.filter((_, j) => Math.ceil(ts[j]! / 60_000) * 60_000 === back.end[i]);
-          expect(back.count[i]).toBe(inBucket.length);
-          expect(back.min[i]).toBe(Math.min(...inBucket));
-          expect(back.max[i]).toBe(Math.max(...inBucket));
-          expect(back.last[i]).toBe(inBucket[inBucket.length - 1]);
-          expect(back.sum[i]).toBe(Math.round(inBucket.reduce((a, c) => a + c * 10, 0)) / 10);
-          total += back.count[i]!;
-        }
-        expect(total).toBe(ts.length);
-      }),
+      fc.property(
+        regularTimestamps.filter((t) => t.length >= 1),
+        fc.array(fc.integer({ min: 0, max: 1000 }), { minLength: 301, maxLength: 301 }),
+        fc.boolean(),
+        (ts, ints, counter) => {
+          let acc = 0;
+          // Half the runs are counters (monotonic), where the last column is stored as "same as max".
+          const vs = ints.slice(0, ts.length).map((i) => (counter ? (acc += i) : i) / 10);
+          const b = new Buckets();
+          const hasInc = bucketsFromSamples(b, ts, vs, ts.length, 60_000, undefined);
+          const back = new Buckets();
+          decodeBuckets(encodeBuckets(b, hasInc), back);
+          expect(back.n).toBe(b.n);
+          let total = 0;
+          for (let i = 0; i < b.n; i++) {
+            const inBucket = vs.filter((_, j) => Math.ceil(ts[j]! / 60_000) * 60_000 === back.end[i]);
+            expect(back.count[i]).toBe(inBucket.length);
+            expect(back.min[i]).toBe(Math.min(...inBucket));
+            expect(back.max[i]).toBe(Math.max(...inBucket));
+            expect(back.last[i]).toBe(inBucket[inBucket.length - 1]);
+            expect(back.sum[i]).toBe(Math.round(inBucket.reduce((a, c) => a + c * 10, 0)) / 10);
+            total += back.count[i]!;
+          }
+          expect(total).toBe(ts.length);
+        },
+      ),
       { numRuns: 200 },
     );
   });

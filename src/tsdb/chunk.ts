@@ -203,7 +203,6 @@ function unzigzag(z: number): number {
   return z % 2 === 0 ? z / 2 : -(z + 1) / 2;
 }
 
-
 function writeDecimal(w: BitWriter, from: number, to: number, k: number): void {
   const n = to - from;
   // decimalScale(vs, from, to) just left the scaled integers in `ints`.

@@ -12,7 +12,7 @@ export const STEP_MS = 1000;
 /** Series the child writes. */
 export const SERIES = 12;
 /** The value stored for series `s` at time `t`. */
-export function valueOf(s: number, t: number): number {
+export function expectedValue(s: number, t: number): number {
   return s % 3 === 0 ? 42 : s % 3 === 1 ? ((t / STEP_MS) % 997) / 10 : t / STEP_MS + s * 1e6;
 }
 
@@ -38,12 +38,12 @@ async function main(): Promise<void> {
         const vs: number[] = [];
         for (let i = 0; i < n; i++) {
           ts.push(first + i * STEP_MS);
-          vs.push(valueOf(s, first + i * STEP_MS));
+          vs.push(expectedValue(s, first + i * STEP_MS));
         }
         // Every few rounds, replay the last sample of the previous batch, as an agent retrying would.
         if (round % 5 === 0 && first > base) {
           ts.unshift(first - STEP_MS);
-          vs.unshift(valueOf(s, first - STEP_MS));
+          vs.unshift(expectedValue(s, first - STEP_MS));
         }
         const res = await store.append('crash', [{ labels: { __name__: 'crash_test', s: String(s) }, timestamps: ts, values: vs }]);
         if (res.rejected.length > 0) throw new Error(`unexpected rejection ${JSON.stringify(res.rejected[0])}`);

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, expect, it } from 'vitest';
-import { SERIES, STEP_MS, valueOf } from './crash-child.js';
+import { expectedValue, SERIES, STEP_MS } from './crash-child.js';
 import { openStorage } from './storage.js';
 
 const KILLS = 20;
@@ -81,11 +81,12 @@ it(`keeps every acknowledged sample across ${KILLS} SIGKILLs during ingest and r
       const s = Number(d.labels.s);
       const stored = new Map<number, number>();
       for (let i = 0; i < d.timestamps.length; i++) stored.set(d.timestamps[i]!, d.values[i]!);
-      for (let i = 1; i < d.timestamps.length; i++) if (d.timestamps[i]! <= d.timestamps[i - 1]!) wrong.push(`series ${s} not ascending at ${i}`);
+      for (let i = 1; i < d.timestamps.length; i++)
+        if (d.timestamps[i]! <= d.timestamps[i - 1]!) wrong.push(`series ${s} not ascending at ${i}`);
       for (const t of acked.get(s) ?? []) {
         const v = stored.get(t);
         if (v === undefined) missing.push(`${s}@${t}`);
-        else if (!Object.is(v, valueOf(s, t))) wrong.push(`${s}@${t}: ${v}`);
+        else if (!Object.is(v, expectedValue(s, t))) wrong.push(`${s}@${t}: ${v}`);
       }
     }
     expect(missing.slice(0, 10)).toEqual([]);

@@ -1,9 +1,9 @@
 import type Database from 'better-sqlite3';
-import { StepAccumulator, counterIncrease } from './aggregate.js';
 import { VigilError } from '../core/index.js';
+import { counterIncrease, StepAccumulator } from './aggregate.js';
 import { BitReader, BitWriter } from './bits.js';
 import { beginBlob, decimalScale, finishBlob, openBlob, readTimestamps, readValues, writeTimestamps, writeValues } from './chunk.js';
-import { type MemSeries, lowerBound } from './head.js';
+import { lowerBound, type MemSeries } from './head.js';
 import type { StepAggregation, StepQuery } from './interface.js';
 
 /** Rollup resolutions in milliseconds. */
@@ -191,18 +191,24 @@ const columnWriter = new BitWriter(1 << 14);
 export function encodeBuckets(b: Buckets, hasInc: boolean): Buffer {
   const cw = columnWriter;
   cw.reset();
+  // Counters that only grow have last = max in every bucket: store that column once.
+  let lastIsMax = true;
+  for (let i = 0; i < b.n && lastIsMax; i++) lastIsMax = Object.is(b.last[i], b.max[i]);
   const lengths: number[] = [];
   let last = 0;
   for (const col of COLUMNS) {
     if (col === 'inc' && !hasInc) break;
-    writeValues(cw, b[col], 0, b.n);
-    cw.pad();
+    if (!(col === 'last' && lastIsMax)) {
+      writeValues(cw, b[col], 0, b.n);
+      cw.pad();
+    }
     lengths.push(cw.byteLength - last);
     last = cw.byteLength;
   }
   const w = beginBlob(b.n);
   w.writeBit(hasInc ? 1 : 0);
   w.writeBit(b.noPrev ? 1 : 0);
+  w.writeBit(lastIsMax ? 1 : 0);
   writeTimestamps(w, b.end, 0, b.n);
   w.pad();
   for (const len of lengths) w.writeVarint(len);
@@ -229,11 +235,14 @@ export function decodeBuckets(blob: Uint8Array, out: Buckets, want: ReadonlySet<
   const { r, count } = openBlob(blob);
   const hasInc = r.readBit() === 1;
   const noPrev = r.readBit() === 1;
+  const lastIsMax = r.readBit() === 1;
   const off = out.n;
   out.grow(off + count);
   if (off === 0) out.noPrev = noPrev;
   readTimestamps(r, count, out.end, off);
   r.alignToByte();
+  const starts: number[] = [];
+  const ends: number[] = [];
   const lengths: number[] = [];
   for (const col of COLUMNS) {
     if (col === 'inc' && !hasInc) break;
@@ -241,17 +250,19 @@ export function decodeBuckets(blob: Uint8Array, out: Buckets, want: ReadonlySet<
   }
   let at = r.alignToByte();
   const end = blob.length - 4;
+  for (const len of lengths) {
+    starts.push(at);
+    at += len;
+    ends.push(at);
+  }
+  if (at !== end) throw new VigilError('STORAGE_CORRUPT', 'rollup column lengths do not match the blob');
   for (let c = 0; c < COLUMNS.length; c++) {
     const col = COLUMNS[c]!;
-    const len = lengths[c];
-    if (len === undefined || !want.has(col)) out[col].fill(Number.NaN, off, off + count);
-    else {
-      if (at + len > end) throw new VigilError('STORAGE_CORRUPT', 'rollup column out of bounds');
-      readValues(new BitReader(blob, at, at + len), count, out[col], off);
-    }
-    if (len !== undefined) at += len;
+    // With lastIsMax, `last` is read from the `max` column (index 1).
+    const src = col === 'last' && lastIsMax ? 1 : c;
+    if (starts[c] === undefined || !want.has(col)) out[col].fill(Number.NaN, off, off + count);
+    else readValues(new BitReader(blob, starts[src]!, ends[src]!), count, out[col], off);
   }
-  if (at !== end) throw new VigilError('STORAGE_CORRUPT', 'rollup blob has trailing bytes');
   out.n = off + count;
 }
 
@@ -301,7 +312,9 @@ export class Rollups {
 
   /** Loads each series' newest 1m bucket end from the rollup index. */
   load(byId: (id: number) => MemSeries | undefined): void {
-    for (const r of this.db.prepare('SELECT series_id AS id, max(max_t) AS t FROM rollup_1m GROUP BY series_id').iterate() as IterableIterator<{
+    for (const r of this.db
+      .prepare('SELECT series_id AS id, max(max_t) AS t FROM rollup_1m GROUP BY series_id')
+      .iterate() as IterableIterator<{
       id: number;
       t: number;
     }>) {
@@ -507,7 +520,9 @@ export class Rollups {
   }
 
   private expire(table: string, key: 'm1' | 'h1', cut: number): number {
-    const rows = this.db.prepare(`SELECT rowid AS id, max_t FROM ${table} WHERE rowid > ? ORDER BY rowid LIMIT 500`).all(this.cursor[key]) as {
+    const rows = this.db
+      .prepare(`SELECT rowid AS id, max_t FROM ${table} WHERE rowid > ? ORDER BY rowid LIMIT 500`)
+      .all(this.cursor[key]) as {
       id: number;
       max_t: number;
     }[];

@@ -51,7 +51,12 @@ describe('embedded store', () => {
     for (const agg of ['avg', 'min', 'max', 'count', 'last'] as const) {
       const got = await store.selectStep('default', [{ name: 'host', op: '=', value: 'a' }], { ...q, agg });
       // A 30 s step with a start off the minute grid is always served from raw samples.
-      const step30s = await store.selectStep('default', [{ name: 'host', op: '=', value: 'a' }], { ...q, start: start + 30_000, step: 30_000, agg: 'last' });
+      const step30s = await store.selectStep('default', [{ name: 'host', op: '=', value: 'a' }], {
+        ...q,
+        start: start + 30_000,
+        step: 30_000,
+        agg: 'last',
+      });
       const raw = step30s[0]!;
       const want: number[] = [];
       for (let e = q.start; e <= q.end; e += HOUR) {

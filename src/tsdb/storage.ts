@@ -195,6 +195,8 @@ export class EmbeddedStorage implements Storage {
     this.walCheckpointBytes = opts.walCheckpointBytes ?? 64 * 1024 * 1024;
     mkdirSync(dir, { recursive: true });
     this.db = new Database(join(dir, 'vigil.db'));
+    // Only takes effect on a new file; lets maintenance hand pages freed by retention and merging back to the OS.
+    this.db.pragma('auto_vacuum = INCREMENTAL');
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
     this.db.exec(SCHEMA);
@@ -247,7 +249,9 @@ export class EmbeddedStorage implements Storage {
       if (r.id >= this.nextId) this.nextId = r.id + 1;
     }
     // Newest sealed time per series, read from the chunk index rather than kept up to date on every seal.
-    for (const r of this.db.prepare('SELECT series_id AS id, max(max_t) AS t FROM chunks GROUP BY series_id').iterate() as IterableIterator<{
+    for (const r of this.db
+      .prepare('SELECT series_id AS id, max(max_t) AS t FROM chunks GROUP BY series_id')
+      .iterate() as IterableIterator<{
       id: number;
       t: number;
     }>) {
@@ -505,7 +509,9 @@ export class EmbeddedStorage implements Storage {
   maintenanceStep(compactBudget = 50): number {
     this.check();
     this.retentionStep();
-    return this.rollups.compactStep(this.seriesList(), compactBudget);
+    const merged = this.rollups.compactStep(this.seriesList(), compactBudget);
+    if ((this.db.pragma('freelist_count', { simple: true }) as number) > 0) this.db.pragma('incremental_vacuum(512)');
+    return merged;
   }
 
   private seriesList(): MemSeries[] {
@@ -544,7 +550,12 @@ export class EmbeddedStorage implements Storage {
   }
 
   /** Visits the raw samples of one series in [start, end] in ascending runs (sealed chunks, then the head). */
-  private forEachRaw(s: MemSeries, start: number, end: number, visit: (ts: Float64Array, vs: Float64Array, from: number, to: number) => void): void {
+  private forEachRaw(
+    s: MemSeries,
+    start: number,
+    end: number,
+    visit: (ts: Float64Array, vs: Float64Array, from: number, to: number) => void,
+  ): void {
     if (start <= s.sealedMaxT) {
       const c = this.scratch;
       for (const blob of this.stmt.chunksIn.all(s.id, start, end) as Buffer[]) {

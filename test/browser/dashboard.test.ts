@@ -72,7 +72,9 @@ describe.skipIf(chromiumPath() === null)('dashboard in Chromium', () => {
   it('fleet page lists every host with its usage and draws the scatter', async () => {
     await page.goto(`${server.url}/`);
     await page.waitForFunction((n) => document.querySelectorAll('[data-testid="hosts-table"] tbody tr[data-host]').length === n, FLEET + 1);
-    const cpu = await page.$$eval('[data-testid="hosts-table"] tbody tr[data-host] td:nth-child(4) .pct-num', (els) => els.map((e) => e.textContent));
+    const cpu = await page.$$eval('[data-testid="hosts-table"] tbody tr[data-host] td:nth-child(4) .pct-num', (els) =>
+      els.map((e) => e.textContent),
+    );
     expect(cpu.length).toBe(FLEET + 1);
     for (const c of cpu) expect(c).toMatch(/^\d+%$/);
     expect(await page.textContent('[data-testid="hosts-up"]')).toBe(String(FLEET + 1));

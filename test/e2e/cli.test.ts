@@ -50,3 +50,24 @@ describe('vigil CLI', () => {
     expect(r.stderr).toContain('unknown benchmark "nope"');
   });
 });
+
+describe('vigil tenant add', () => {
+  it('creates a tenant admin and agent key in a data dir, and refuses a duplicate', async () => {
+    const { mkdtempSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const dir = mkdtempSync(join(tmpdir(), 'vigil-tenant-'));
+    try {
+      const r = vigil(['tenant', 'add', 'acme', '--data', dir, '--password', 'acme-password-1']);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toContain('login:      acme-admin / acme-password-1');
+      expect(r.stdout).toMatch(/agent key: {2}vgl_ak_\S{20,}/);
+      const again = vigil(['tenant', 'add', 'acme', '--data', dir, '--password', 'acme-password-1']);
+      expect(again.code).toBe(1);
+      expect(again.stderr).toContain('user "acme-admin" exists');
+      expect(vigil(['tenant', 'add', 'bad name', '--data', dir]).stderr).toContain('use 1–64 letters');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

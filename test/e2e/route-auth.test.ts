@@ -10,6 +10,8 @@ const TABLE: Record<string, AuthScope> = {
   'GET /healthz': 'public',
   'GET /readyz': 'public',
   'GET /metrics': 'public',
+  'GET /api/v1/openapi.json': 'public',
+  'GET /docs': 'public',
   'POST /api/v1/login': 'public',
   'POST /api/v1/logout': 'public',
   'GET /agent.js': 'public',
@@ -137,5 +139,21 @@ describe('route table', () => {
       const got = status === 401 || status === 403 ? status : 'allowed';
       expect({ caller, got }).toEqual({ caller, got: expected });
     }
+  });
+});
+
+describe('audit log', () => {
+  it('records who changed what, readable by admins only', async () => {
+    const res = await fetch(`${srv.url}/api/v1/silences`, {
+      method: 'POST',
+      headers: { ...headers.editor, 'content-type': 'application/json' },
+      body: JSON.stringify({ match: '{host="db-3"}', endsAt: Date.now() + 3_600_000, comment: 'disk swap' }),
+    });
+    expect(res.status).toBeLessThan(300);
+    const log = (await (await fetch(`${srv.url}/api/v1/audit`, { headers: headers.admin })).json()) as {
+      entries: { actor: string; action: string }[];
+    };
+    expect(log.entries).toContainEqual(expect.objectContaining({ actor: 'eddie', action: 'POST /api/v1/silences' }));
+    expect((await fetch(`${srv.url}/api/v1/audit`, { headers: headers.editor })).status).toBe(403);
   });
 });

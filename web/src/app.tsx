@@ -1,4 +1,4 @@
-import { type ReactNode, lazy, Suspense, useCallback, useEffect, useState } from 'react';
+import { lazy, type ReactNode, Suspense, useCallback, useEffect, useState } from 'react';
 import { Link } from './components/ui.js';
 import { ApiError, api, onUnauthorized } from './lib/api.js';
 import { navigate, useLocation } from './lib/router.js';
@@ -73,7 +73,7 @@ export function App() {
       else setAuthError(e instanceof Error ? e.message : String(e));
     });
   }, []);
-  useEffect(loadMe, []);
+  useEffect(loadMe, [loadMe]);
   useEffect(() => onUnauthorized(() => setMe(null)), []);
 
   useEffect(() => {
@@ -127,7 +127,14 @@ export function App() {
       <header className="topbar">
         <Link to="/" className="brand">
           <svg viewBox="0 0 32 32" width="22" height="22" aria-hidden="true">
-            <path d="M3 18h6l3-9 5 16 4-11 2 4h6" fill="none" stroke="currentColor" strokeWidth="2.5" strokeLinecap="round" strokeLinejoin="round" />
+            <path
+              d="M3 18h6l3-9 5 16 4-11 2 4h6"
+              fill="none"
+              stroke="currentColor"
+              strokeWidth="2.5"
+              strokeLinecap="round"
+              strokeLinejoin="round"
+            />
           </svg>
           Vigil
         </Link>
@@ -140,7 +147,12 @@ export function App() {
         </nav>
         <div className="topbar-right">
           <StreamDot />
-          <button type="button" className="ghost" onClick={() => setTheme(theme === 'dark' ? 'light' : 'dark')} aria-label={`Switch to ${theme === 'dark' ? 'light' : 'dark'} theme`}>
+          <button
+            type="button"
+            className="ghost"
+            onClick={() => setTheme(theme === 'dark' ? 'light' : 'dark')}
+            aria-label={`Switch to ${theme === 'dark' ? 'light' : 'dark'} theme`}
+          >
             {theme === 'dark' ? '☀' : '☾'}
           </button>
           <span className="me" title={`tenant ${me.tenant}`}>
@@ -156,22 +168,22 @@ export function App() {
       </main>
       <footer>
         <details id="shortcuts" className="shortcuts">
-        <summary>Keyboard shortcuts</summary>
-        <ul>
-          {NAV.map((n) => (
-            <li key={n.key}>
-              <kbd>g</kbd> <kbd>{n.key}</kbd> {n.label}
+          <summary>Keyboard shortcuts</summary>
+          <ul>
+            {NAV.map((n) => (
+              <li key={n.key}>
+                <kbd>g</kbd> <kbd>{n.key}</kbd> {n.label}
+              </li>
+            ))}
+            <li>
+              <kbd>/</kbd> search
             </li>
-          ))}
-          <li>
-            <kbd>/</kbd> search
-          </li>
-          <li>
-            <kbd>t</kbd> toggle theme
-          </li>
-          <li>
-            <kbd>?</kbd> this list
-          </li>
+            <li>
+              <kbd>t</kbd> toggle theme
+            </li>
+            <li>
+              <kbd>?</kbd> this list
+            </li>
           </ul>
         </details>
       </footer>

@@ -1,3 +1,4 @@
+import type { SsrfGuardOptions } from '../../core/index.js';
 import { type Notifier, postHttp } from '../channel.js';
 import type { ChannelConfig } from '../config.js';
 import { subjectOf } from '../message.js';
@@ -66,7 +67,10 @@ export class SlackNotifier implements Notifier {
   readonly type = 'slack' as const;
   private readonly url: string;
 
-  constructor(cfg: SlackConfig) {
+  constructor(
+    cfg: SlackConfig,
+    private readonly guard?: SsrfGuardOptions,
+  ) {
     this.id = cfg.id;
     this.url = cfg.url;
   }
@@ -74,7 +78,7 @@ export class SlackNotifier implements Notifier {
   async send(msg: NotificationMessage, ctx: DeliveryContext, signal: AbortSignal): Promise<void> {
     const body = JSON.stringify(slackPayload(msg, ctx));
     const headers = { 'content-type': 'application/json', 'x-vigil-notification-id': ctx.id, 'x-vigil-attempt': String(ctx.attempt) };
-    await postHttp(this.url, body, headers, signal, `slack channel ${this.id}`);
+    await postHttp(this.url, body, headers, signal, `slack channel ${this.id}`, this.guard);
   }
 
   close(): void {}

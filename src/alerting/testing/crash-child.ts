@@ -10,6 +10,7 @@ import { MemoryQuerier } from './memory-querier.js';
 
 const [dataDir, url, phase, countText] = process.argv.slice(2) as [string, string, string, string];
 const config = alertingConfigSchema.parse({
+  allowPrivateTargets: true,
   groupWait: 0,
   defaultRules: false,
   rules: [{ name: 'anomalies', type: 'anomaly', minScore: 0.5, minSeverity: 'warning', keepFiringFor: '1h' }],

@@ -1,4 +1,5 @@
 import { createHmac } from 'node:crypto';
+import type { SsrfGuardOptions } from '../../core/index.js';
 import { type Notifier, postHttp } from '../channel.js';
 import type { ChannelConfig } from '../config.js';
 import { renderText, subjectOf } from '../message.js';
@@ -68,7 +69,10 @@ export class WebhookNotifier implements Notifier {
   readonly type = 'webhook' as const;
   private readonly cfg: WebhookConfig;
 
-  constructor(cfg: WebhookConfig) {
+  constructor(
+    cfg: WebhookConfig,
+    private readonly guard?: SsrfGuardOptions,
+  ) {
     this.id = cfg.id;
     this.cfg = cfg;
   }
@@ -84,7 +88,7 @@ export class WebhookNotifier implements Notifier {
       'x-vigil-attempt': String(ctx.attempt),
     };
     if (this.cfg.secret !== undefined) headers[SIGNATURE_HEADER] = signBody(this.cfg.secret, body);
-    await postHttp(this.cfg.url, body, headers, signal, `webhook channel ${this.id}`);
+    await postHttp(this.cfg.url, body, headers, signal, `webhook channel ${this.id}`, this.guard);
   }
 
   close(): void {}

@@ -14,7 +14,8 @@ export function registerEvalForecast(evalCmd: Command): void {
     .option('--data <dir>', 'NAB-format data directory (default: ../shared/eval/nab relative to the repository)')
     .option('--json', 'print the scores as one JSON object on the last line')
     .option('--filter <text>', 'only files whose path contains this text')
-    .action((flags: { data?: string; json?: boolean; filter?: string }) => {
+    .option('--option <key=value>', 'override a forecaster default for "ours", e.g. blend=0.3 (repeatable)', collectLabel, {})
+    .action((flags: EvalFlags) => {
       try {
         runEvalForecast(flags);
       } catch (e) {
@@ -30,7 +31,27 @@ function defaultDataDir(): string {
   return resolve(dir, '..', 'shared', 'eval', 'nab');
 }
 
-function runEvalForecast(flags: { data?: string; json?: boolean; filter?: string }): void {
+interface EvalFlags {
+  data?: string;
+  json?: boolean;
+  filter?: string;
+  option: Record<string, string>;
+}
+
+function forecasterOverrides(raw: Record<string, string>): ForecasterOptions {
+  const out: Record<string, number | boolean> = {};
+  for (const [k, v] of Object.entries(raw)) {
+    if (!(k in DEFAULT_FORECASTER))
+      throw new VigilError('BAD_REQUEST', `--option ${k}: unknown; one of ${Object.keys(DEFAULT_FORECASTER).join(', ')}`);
+    const def = DEFAULT_FORECASTER[k as keyof ForecasterOptions];
+    const val = typeof def === 'boolean' ? v === 'true' : Number(v);
+    if (typeof val === 'number' && !Number.isFinite(val)) throw new VigilError('BAD_REQUEST', `--option ${k}=${v}: expected a number`);
+    out[k] = val;
+  }
+  return out as ForecasterOptions;
+}
+
+function runEvalForecast(flags: EvalFlags): void {
   let dataDir = resolve(flags.data ?? defaultDataDir());
   if (existsSync(join(dataDir, 'data'))) dataDir = join(dataDir, 'data');
   if (!existsSync(dataDir)) throw new VigilError('BAD_REQUEST', `--data ${dataDir}: no such directory`);
@@ -39,7 +60,7 @@ function runEvalForecast(flags: { data?: string; json?: boolean; filter?: string
   let lastDraw = 0;
   const result = evaluateForecasts({
     dataDir,
-    methods: forecastMethodsForEval(),
+    methods: forecastMethodsForEval(forecasterOverrides(flags.option)),
     ...(flags.filter === undefined ? {} : { filter: flags.filter }),
     onProgress: (done, total) => {
       const now = Date.now();

@@ -35,7 +35,17 @@ function useCanvas(draw: Draw, height: number, deps: readonly unknown[], observe
 }
 
 /** A tiny bar sparkline of counts (anomalies per bucket); an empty row draws a faint baseline. */
-export function Sparkline({ values, width = 120, height = 22, label }: { values: readonly number[]; width?: number; height?: number; label: string }) {
+export function Sparkline({
+  values,
+  width = 120,
+  height = 22,
+  label,
+}: {
+  values: readonly number[];
+  width?: number;
+  height?: number;
+  label: string;
+}) {
   const ref = useCanvas(
     (ctx, w, h) => {
       const max = Math.max(1, ...values);
@@ -59,7 +69,12 @@ export function Sparkline({ values, width = 120, height = 22, label }: { values:
 }
 
 /** Rows × time-buckets heatmap of counts on the viridis scale; clicking a row calls `onRow`. */
-export function Heatmap(props: { rows: readonly { name: string; values: readonly number[] }[]; start: number; end: number; onRow?: (name: string) => void }) {
+export function Heatmap(props: {
+  rows: readonly { name: string; values: readonly number[] }[];
+  start: number;
+  end: number;
+  onRow?: (name: string) => void;
+}) {
   const { rows } = props;
   const rowH = rows.length > 0 ? Math.max(3, Math.min(22, Math.floor(420 / rows.length))) : 14;
   const labelW = rowH >= 10 ? 110 : 0;
@@ -88,7 +103,10 @@ export function Heatmap(props: { rows: readonly { name: string; values: readonly
       for (let k = 0; k <= 4; k++) {
         const t = props.start + (span * k) / 4;
         const d = new Date(t);
-        const s = span > 2 * 86_400_000 ? `${d.getMonth() + 1}/${d.getDate()}` : `${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}`;
+        const s =
+          span > 2 * 86_400_000
+            ? `${d.getMonth() + 1}/${d.getDate()}`
+            : `${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}`;
         const x = labelW + ((w - labelW) * k) / 4;
         ctx.textAlign = k === 0 ? 'left' : k === 4 ? 'right' : 'center';
         ctx.fillText(s, x, rows.length * rowH + 4);

@@ -1,8 +1,8 @@
 import { useEffect, useRef } from 'react';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
-import { type Unit, formatValue } from '../lib/format.js';
-import { COLORS, PALETTE, cssVar, useTheme } from '../lib/theme.js';
+import { formatValue, type Unit } from '../lib/format.js';
+import { COLORS, cssVar, PALETTE, useTheme } from '../lib/theme.js';
 
 /** One line on a chart. */
 export interface LineSeries {
@@ -44,7 +44,9 @@ export interface TimeChartProps {
 export function mergeColumns(cols: readonly { t: readonly number[]; v: readonly number[] }[]): [number[], ...(number | null)[][]] {
   let xs: number[];
   const first = cols[0];
-  const same = first !== undefined && cols.every((c) => c.t.length === first.t.length && c.t[0] === first.t[0] && c.t[c.t.length - 1] === first.t[first.t.length - 1]);
+  const same =
+    first !== undefined &&
+    cols.every((c) => c.t.length === first.t.length && c.t[0] === first.t[0] && c.t[c.t.length - 1] === first.t[first.t.length - 1]);
   if (same) xs = first.t.slice();
   else {
     const set = new Set<number>();
@@ -86,6 +88,7 @@ export function TimeChart(props: TimeChartProps) {
 
   const hasData = props.lines.some((l) => l.v.some((v) => Number.isFinite(v)));
 
+  // biome-ignore lint/correctness/useExhaustiveDependencies: `theme` is read through CSS variables; a change must redraw
   useEffect(() => {
     const el = box.current;
     if (!el || !hasData) return;
@@ -94,23 +97,61 @@ export function TimeChart(props: TimeChartProps) {
     const cols: { t: readonly number[]; v: readonly number[] }[] = props.lines.map((l) => ({ t: l.t, v: l.v }));
     const series: uPlot.Series[] = [{}];
     props.lines.forEach((l, i) => {
-      series.push({ label: l.label, stroke: l.color ?? PALETTE[i % PALETTE.length], width: 1.5, points: { show: false }, value: (_u, v) => formatValue(v, props.unit) });
+      series.push({
+        label: l.label,
+        stroke: l.color ?? PALETTE[i % PALETTE.length],
+        width: 1.5,
+        points: { show: false },
+        value: (_u, v) => formatValue(v, props.unit),
+      });
     });
     const bands: uPlot.Band[] = [];
     if (props.band && props.band.t.length > 0) {
       cols.push({ t: props.band.t, v: props.band.upper }, { t: props.band.t, v: props.band.lower });
       const iu = series.length;
-      series.push({ label: 'expected upper', stroke: 'rgba(86,180,233,0.35)', width: 1, points: { show: false }, value: (_u, v) => formatValue(v, props.unit) });
-      series.push({ label: 'expected lower', stroke: 'rgba(86,180,233,0.35)', width: 1, points: { show: false }, value: (_u, v) => formatValue(v, props.unit) });
+      series.push({
+        label: 'expected upper',
+        stroke: 'rgba(86,180,233,0.35)',
+        width: 1,
+        points: { show: false },
+        value: (_u, v) => formatValue(v, props.unit),
+      });
+      series.push({
+        label: 'expected lower',
+        stroke: 'rgba(86,180,233,0.35)',
+        width: 1,
+        points: { show: false },
+        value: (_u, v) => formatValue(v, props.unit),
+      });
       bands.push({ series: [iu, iu + 1], fill: COLORS.band });
     }
     if (props.forecast && props.forecast.t.length > 0) {
       const f = props.forecast;
       cols.push({ t: f.t, v: f.point }, { t: f.t, v: f.upper }, { t: f.t, v: f.lower });
       const ip = series.length;
-      series.push({ label: 'forecast', stroke: COLORS.forecast, width: 1.5, dash: [6, 4], spanGaps: true, points: { show: false }, value: (_u, v) => formatValue(v, props.unit) });
-      series.push({ label: 'forecast upper', stroke: 'transparent', spanGaps: true, points: { show: false }, value: (_u, v) => formatValue(v, props.unit) });
-      series.push({ label: 'forecast lower', stroke: 'transparent', spanGaps: true, points: { show: false }, value: (_u, v) => formatValue(v, props.unit) });
+      series.push({
+        label: 'forecast',
+        stroke: COLORS.forecast,
+        width: 1.5,
+        dash: [6, 4],
+        spanGaps: true,
+        points: { show: false },
+        value: (_u, v) => formatValue(v, props.unit),
+      });
+      series.push({
+        label: 'forecast upper',
+        stroke: 'transparent',
+        spanGaps: true,
+        points: { show: false },
+        value: (_u, v) => formatValue(v, props.unit),
+      });
+      series.push({
+        label: 'forecast lower',
+        stroke: 'transparent',
+        spanGaps: true,
+        points: { show: false },
+        value: (_u, v) => formatValue(v, props.unit),
+      });
       bands.push({ series: [ip + 1, ip + 2], fill: COLORS.forecastBand });
     }
     const data = mergeColumns(cols) as uPlot.AlignedData;

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react';
-import { type Unit, formatSeries } from '../lib/format.js';
-import { type PromSeries, chooseStep, promString, queryRange } from '../lib/prom.js';
+import { formatSeries, type Unit } from '../lib/format.js';
+import { chooseStep, type PromSeries, promString, queryRange } from '../lib/prom.js';
 import type { Anomaly } from '../lib/types.js';
 import { type Marker, TimeChart } from './chart.js';
 
@@ -65,7 +65,9 @@ export function SeriesChart(props: {
   }, [key, start, end]);
   if (!data) return <p className="empty small">Loading {key}…</p>;
   if (data.error) return <p className="error small">{data.error}</p>;
-  const markers: Marker[] = (props.anomalies ?? []).filter((a) => a.series === key || formatSeries(a.labels) === key).map((a) => ({ t: a.t, severity: a.severity, text: a.reason }));
+  const markers: Marker[] = (props.anomalies ?? [])
+    .filter((a) => a.series === key || formatSeries(a.labels) === key)
+    .map((a) => ({ t: a.t, severity: a.severity, text: a.reason }));
   return (
     <TimeChart
       title={props.title ?? key}

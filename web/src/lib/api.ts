@@ -57,7 +57,8 @@ export async function api<T>(path: string, init: { method?: string; body?: unkno
   if (!res.ok) {
     const err = (json as { error?: { code?: string; message?: string } | string } | undefined)?.error;
     const code = typeof err === 'object' ? (err.code ?? 'HTTP_ERROR') : 'HTTP_ERROR';
-    const message = typeof err === 'object' ? (err.message ?? res.statusText) : typeof err === 'string' ? err : `${res.status} ${res.statusText}`;
+    const message =
+      typeof err === 'object' ? (err.message ?? res.statusText) : typeof err === 'string' ? err : `${res.status} ${res.statusText}`;
     if (res.status === 401 && !path.endsWith('/login')) for (const fn of unauthorizedListeners) fn();
     throw new ApiError(res.status, code, message);
   }

@@ -4,9 +4,7 @@ export interface Filterable {
   labels: Record<string, string>;
 }
 
-type Term =
-  | { kind: 'text'; text: string }
-  | { kind: 'label'; name: string; op: '=' | '!=' | '=~' | '!~'; value: string; re?: RegExp };
+type Term = { kind: 'text'; text: string } | { kind: 'label'; name: string; op: '=' | '!=' | '=~' | '!~'; value: string; re?: RegExp };
 
 /** Parses a filter such as `env=prod role=~"db|cache" web` into terms; bad regexes match nothing. */
 export function parseFilter(q: string): Term[] {

@@ -19,7 +19,18 @@ describe('formatting', () => {
 
 describe('prometheus results', () => {
   it('converts matrices and vectors to columns in ms', () => {
-    const m = toSeries({ resultType: 'matrix', result: [{ metric: { host: 'a' }, values: [[1.5, '1'], [2, 'NaN']] }] });
+    const m = toSeries({
+      resultType: 'matrix',
+      result: [
+        {
+          metric: { host: 'a' },
+          values: [
+            [1.5, '1'],
+            [2, 'NaN'],
+          ],
+        },
+      ],
+    });
     expect(m[0]!.t).toEqual([1500, 2000]);
     expect(m[0]!.v[0]).toBe(1);
     expect(Number.isNaN(m[0]!.v[1])).toBe(true);
@@ -29,7 +40,8 @@ describe('prometheus results', () => {
   });
   it('chooses round steps that keep the point count bounded', () => {
     expect(chooseStep(15 * 60_000)).toBe(10_000);
-    expect(chooseStep(86_400_000)).toBe(120_000);
-    expect(chooseStep(90 * 86_400_000)).toBe(10_800_000);
+    expect(chooseStep(86_400_000)).toBe(180_000);
+    expect(chooseStep(90 * 86_400_000)).toBe(21_600_000);
+    expect(chooseStep(86_400_000, 1000)).toBe(120_000);
   });
 });

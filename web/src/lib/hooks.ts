@@ -18,6 +18,7 @@ export function useApi<T>(path: string | null, refreshMs?: number): ApiState<T> 
   });
   const [tick, setTick] = useState(0);
   const reload = useCallback(() => setTick((n) => n + 1), []);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: `tick` is how reload() asks for a fresh load
   useEffect(() => {
     if (path === null) return;
     const ctrl = new AbortController();

@@ -33,7 +33,11 @@ export function toSeries(data: PromResponse['data']): PromSeries[] {
     }));
   }
   if (data.resultType === 'vector') {
-    return (data.result as RawVector).map((r) => ({ labels: r.metric, t: [Math.round(r.value[0] * 1000)], v: [parsePromValue(r.value[1])] }));
+    return (data.result as RawVector).map((r) => ({
+      labels: r.metric,
+      t: [Math.round(r.value[0] * 1000)],
+      v: [parsePromValue(r.value[1])],
+    }));
   }
   if (data.resultType === 'scalar') {
     const [t, v] = data.result as [number, string];
@@ -71,10 +75,10 @@ export function promString(v: string): string {
   return `"${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`;
 }
 
-/** Chooses a query step (ms) giving at most `maxPoints` points over `rangeMs`, never below `minStepMs`, on a round value. */
-export function chooseStep(rangeMs: number, maxPoints = 1000, minStepMs = 10_000): number {
+/** Chooses a query step (ms) giving at most `maxPoints` points over `rangeMs` (about one per pixel of a chart), never below `minStepMs`, on a round value. */
+export function chooseStep(rangeMs: number, maxPoints = 600, minStepMs = 10_000): number {
   const raw = Math.max(minStepMs, rangeMs / maxPoints);
-  const nice = [10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400].map((s) => s * 1000);
+  const nice = [10, 15, 30, 60, 120, 180, 240, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400].map((s) => s * 1000);
   for (const s of nice) if (s >= raw) return s;
   return Math.ceil(raw / 86_400_000) * 86_400_000;
 }

@@ -14,7 +14,10 @@ interface RuleRow {
   description?: string;
   enabled?: boolean;
   /** Measured precision: a ratio, or an object with it and the counts behind it. */
-  precision?: number | null | { precision?: number | null; acted?: number; falsePositives?: number; false_positive?: number; total?: number };
+  precision?:
+    | number
+    | null
+    | { precision?: number | null; acted?: number; falsePositives?: number; false_positive?: number; total?: number };
 }
 
 interface Silence {
@@ -39,8 +42,13 @@ function precisionText(p: RuleRow['precision']): { text: string; detail: string 
   if (typeof p === 'number') return { text: `${(p * 100).toFixed(0)}%`, detail: '' };
   const v = p.precision;
   const fp = p.falsePositives ?? p.false_positive;
-  const detail = [p.acted !== undefined ? `${p.acted} acted on` : '', fp !== undefined ? `${fp} false positives` : ''].filter(Boolean).join(', ');
-  return { text: v === undefined || v === null ? '–' : `${(v * 100).toFixed(0)}%`, detail: detail || (v === null ? 'not enough reviewed alerts yet' : '') };
+  const detail = [p.acted !== undefined ? `${p.acted} acted on` : '', fp !== undefined ? `${fp} false positives` : '']
+    .filter(Boolean)
+    .join(', ');
+  return {
+    text: v === undefined || v === null ? '–' : `${(v * 100).toFixed(0)}%`,
+    detail: detail || (v === null ? 'not enough reviewed alerts yet' : ''),
+  };
 }
 
 function toLocalInput(t: number): string {
@@ -108,7 +116,11 @@ function MaintenanceForm({ initial, onDone }: { initial?: Maintenance; onDone: (
     }
   };
   return (
-    <form className="inline-form" onSubmit={(e) => void submit(e)} aria-label={initial ? 'Edit maintenance window' : 'New maintenance window'}>
+    <form
+      className="inline-form"
+      onSubmit={(e) => void submit(e)}
+      aria-label={initial ? 'Edit maintenance window' : 'New maintenance window'}
+    >
       <label>
         Name
         <input value={id} onChange={(e) => setId(e.target.value)} required disabled={initial !== undefined} pattern="[A-Za-z0-9_.\-]+" />
@@ -151,7 +163,9 @@ export function AlertsPage({ me }: { me: Me }) {
   const [editMaint, setEditMaint] = useState<Maintenance | 'new' | undefined>();
   const [error, setError] = useState<string | undefined>();
   const canWrite = me.role === 'editor' || me.role === 'admin';
-  const active = (unwrap<Alert[]>(alerts.data, 'alerts') ?? []).filter((a) => a.state !== 'resolved').sort((a, b) => (a.state === b.state ? b.activeSince - a.activeSince : a.state === 'firing' ? -1 : 1));
+  const active = (unwrap<Alert[]>(alerts.data, 'alerts') ?? [])
+    .filter((a) => a.state !== 'resolved')
+    .sort((a, b) => (a.state === b.state ? b.activeSince - a.activeSince : a.state === 'firing' ? -1 : 1));
   const ruleList = unwrap<RuleRow[]>(rules.data, 'rules') ?? [];
   const silenceList = unwrap<Silence[]>(silences.data, 'silences') ?? [];
   const maintList = unwrap<Maintenance[]>(maint.data, 'maintenance') ?? [];
@@ -300,7 +314,11 @@ export function AlertsPage({ me }: { me: Me }) {
                         <button type="button" onClick={() => setEditSilence(s)}>
                           Edit
                         </button>
-                        <button type="button" className="danger" onClick={() => void remove(`/api/v1/silences/${encodeURIComponent(s.id)}`, silences.reload)}>
+                        <button
+                          type="button"
+                          className="danger"
+                          onClick={() => void remove(`/api/v1/silences/${encodeURIComponent(s.id)}`, silences.reload)}
+                        >
                           Delete
                         </button>
                       </>
@@ -363,7 +381,11 @@ export function AlertsPage({ me }: { me: Me }) {
                         <button type="button" onClick={() => setEditMaint(m)}>
                           Edit
                         </button>
-                        <button type="button" className="danger" onClick={() => void remove(`/api/v1/maintenance/${encodeURIComponent(m.id)}`, maint.reload)}>
+                        <button
+                          type="button"
+                          className="danger"
+                          onClick={() => void remove(`/api/v1/maintenance/${encodeURIComponent(m.id)}`, maint.reload)}
+                        >
                           Delete
                         </button>
                       </>

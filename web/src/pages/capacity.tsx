@@ -2,9 +2,9 @@ import { useEffect, useMemo, useState } from 'react';
 import { TimeChart } from '../components/chart.js';
 import { Ago, LabelChips, Link, LoadState, PageHeader, Panel } from '../components/ui.js';
 import { api, qs } from '../lib/api.js';
-import { type Unit, formatDuration, formatSeries, formatTime, formatValue } from '../lib/format.js';
+import { formatDuration, formatSeries, formatTime, formatValue, type Unit } from '../lib/format.js';
 import { useApi } from '../lib/hooks.js';
-import { type PromSeries, chooseStep, promString, queryRange } from '../lib/prom.js';
+import { chooseStep, type PromSeries, promString, queryRange } from '../lib/prom.js';
 
 /** One row of `GET /api/v1/capacity` (src/forecast/engine.ts `CapacityRow`). */
 interface CapacityRow {
@@ -68,7 +68,9 @@ function Trend({ row, now }: { row: CapacityRow; now: number }) {
     const start = now - TREND_MS;
     Promise.all([
       queryRange(historyExpr(row.labels), start, now, chooseStep(TREND_MS, 300), ctrl.signal),
-      api<{ forecasts: ForecastResult[] }>(`/api/v1/forecasts${qs({ series: row.series })}`, { signal: ctrl.signal }).catch(() => ({ forecasts: [] })),
+      api<{ forecasts: ForecastResult[] }>(`/api/v1/forecasts${qs({ series: row.series })}`, { signal: ctrl.signal }).catch(() => ({
+        forecasts: [],
+      })),
     ]).then(
       ([h, f]) => {
         const d: { hist?: PromSeries; f?: ForecastResult } = {};
@@ -108,7 +110,9 @@ export function CapacityPage() {
   const res = useApi<{ capacity: CapacityRow[] }>('/api/v1/capacity', 60_000);
   const [open, setOpen] = useState<Set<string>>(new Set());
   const [now] = useState(() => Math.ceil(Date.now() / 60_000) * 60_000);
-  const rows = (res.data?.capacity ?? []).slice().sort((a, b) => (a.etaMs ?? Number.POSITIVE_INFINITY) - (b.etaMs ?? Number.POSITIVE_INFINITY) || b.usedRatio - a.usedRatio);
+  const rows = (res.data?.capacity ?? [])
+    .slice()
+    .sort((a, b) => (a.etaMs ?? Number.POSITIVE_INFINITY) - (b.etaMs ?? Number.POSITIVE_INFINITY) || b.usedRatio - a.usedRatio);
   const toggle = (k: string) =>
     setOpen((s) => {
       const n = new Set(s);
@@ -121,7 +125,9 @@ export function CapacityPage() {
       <PageHeader title="Capacity" />
       <Panel title="Time to exhaustion, soonest first">
         <LoadState loading={res.loading && !res.data} error={res.error} what="Capacity forecasts" />
-        {res.data !== undefined && rows.length === 0 && <p className="empty">No capacity forecasts yet: they need a few hours of history per disk and memory series.</p>}
+        {res.data !== undefined && rows.length === 0 && (
+          <p className="empty">No capacity forecasts yet: they need a few hours of history per disk and memory series.</p>
+        )}
         {rows.length > 0 && (
           <table className="list capacity-table" data-testid="capacity-table">
             <thead>
@@ -157,10 +163,16 @@ export function CapacityPage() {
                       </div>
                     </td>
                     <td className={r.etaMs !== null && r.etaMs < 86_400_000 ? 'crit-text' : ''}>
-                      {r.etaMs === null ? <span className="muted">no ETA ({r.status})</span> : <span title={r.etaAt ? formatTime(r.etaAt) : undefined}>{formatDuration(r.etaMs)}</span>}
+                      {r.etaMs === null ? (
+                        <span className="muted">no ETA ({r.status})</span>
+                      ) : (
+                        <span title={r.etaAt ? formatTime(r.etaAt) : undefined}>{formatDuration(r.etaMs)}</span>
+                      )}
                     </td>
                     <td className="muted small">
-                      {r.etaMs === null ? '–' : `${r.etaLowMs === null ? '?' : formatDuration(r.etaLowMs)} – ${r.etaHighMs === null ? 'never' : formatDuration(r.etaHighMs)}`}
+                      {r.etaMs === null
+                        ? '–'
+                        : `${r.etaLowMs === null ? '?' : formatDuration(r.etaLowMs)} – ${r.etaHighMs === null ? 'never' : formatDuration(r.etaHighMs)}`}
                       <div>{r.slopePerHour !== 0 && `${r.slopePerHour > 0 ? '+' : ''}${formatValue(r.slopePerHour, unit)}/h`}</div>
                     </td>
                     <td className="trend-cell">

@@ -1,8 +1,8 @@
 import { type KeyboardEvent, memo, useEffect, useMemo, useRef, useState } from 'react';
 import { Heatmap, Scatter, type ScatterPoint, Sparkline } from '../components/canvas.js';
 import { Ago, LabelChips, Link, LoadState, PageHeader, Panel, PctBar, SeverityBadge, StatusBadge } from '../components/ui.js';
-import { qs } from '../lib/api.js';
 import { bucketAnomalies, worstSeverity } from '../lib/anomaly-rate.js';
+import { qs } from '../lib/api.js';
 import { matchesFilter, parseFilter } from '../lib/filter.js';
 import { formatSeries } from '../lib/format.js';
 import { useApi } from '../lib/hooks.js';
@@ -71,34 +71,33 @@ export function FleetPage() {
 
   const terms = useMemo(() => parseFilter(filter), [filter]);
   const all = hosts.data?.hosts ?? [];
-  const total = (h: string) => (buckets.get(h) ?? []).reduce((a, b) => a + b, 0);
+  const totals = useMemo(() => new Map([...buckets].map(([h, v]) => [h, v.reduce((a, b) => a + b, 0)])), [buckets]);
   const shown = useMemo(() => {
     const list = all.filter((h) => matchesFilter({ name: h.host, labels: h.labels }, terms));
     const dir = sort.desc ? -1 : 1;
     return list.sort((a, b) => {
-      const va = sortValue(a, sort.key, total(a.host));
-      const vb = sortValue(b, sort.key, total(b.host));
+      const va = sortValue(a, sort.key, totals.get(a.host) ?? 0);
+      const vb = sortValue(b, sort.key, totals.get(b.host) ?? 0);
       if (typeof va === 'string' && typeof vb === 'string') return dir * collator.compare(va, vb);
       if (va < vb) return -dir;
       if (va > vb) return dir;
       return collator.compare(a.host, b.host);
     });
-    // biome-ignore lint/correctness/useExhaustiveDependencies: total() reads buckets
-  }, [all, terms, sort, buckets]);
+  }, [all, terms, sort, totals]);
 
   const heatRows = useMemo(
     () =>
       shown
         .filter((h) => buckets.has(h.host))
-        .sort((a, b) => total(b.host) - total(a.host))
+        .sort((a, b) => (totals.get(b.host) ?? 0) - (totals.get(a.host) ?? 0))
         .slice(0, 60)
         .map((h) => ({ name: h.host, values: buckets.get(h.host)! })),
-    // biome-ignore lint/correctness/useExhaustiveDependencies: total() reads buckets
-    [shown, buckets],
+    [shown, buckets, totals],
   );
   const withAnomalies = shown.filter((h) => buckets.has(h.host)).length;
   const scatter: ScatterPoint[] = useMemo(
-    () => shown.map((h) => ({ name: h.host, x: h.cpuPct, y: h.memPct, state: h.status === 'down' ? 'down' : (worst.get(h.host) ?? 'normal') })),
+    () =>
+      shown.map((h) => ({ name: h.host, x: h.cpuPct, y: h.memPct, state: h.status === 'down' ? 'down' : (worst.get(h.host) ?? 'normal') })),
     [shown, worst],
   );
   const up = all.filter((h) => h.status !== 'down').length;
@@ -188,13 +187,17 @@ export function FleetPage() {
           <span className="tile-label">anomalies, last hour</span>
         </div>
         <div className={`tile ${openIncidents.size > 0 ? 'tile-warn' : ''}`}>
-          <span className="tile-num">{unwrap<Incident[]>(incidentsRes.data, 'incidents')?.filter((i) => i.status === 'open').length ?? '–'}</span>
+          <span className="tile-num">
+            {unwrap<Incident[]>(incidentsRes.data, 'incidents')?.filter((i) => i.status === 'open').length ?? '–'}
+          </span>
           <span className="tile-label">open incidents</span>
         </div>
       </div>
 
       <div className="grid2">
-        <Panel title={`Anomalies per host, last 24 h${withAnomalies > heatRows.length ? ` (top ${heatRows.length} of ${withAnomalies})` : ''}`}>
+        <Panel
+          title={`Anomalies per host, last 24 h${withAnomalies > heatRows.length ? ` (top ${heatRows.length} of ${withAnomalies})` : ''}`}
+        >
           <LoadState loading={anomaliesRes.loading && !anomaliesRes.data} error={anomaliesRes.error} what="Anomalies" />
           {anomaliesRes.data &&
             (heatRows.length > 0 ? (
@@ -208,8 +211,9 @@ export function FleetPage() {
             <>
               <Scatter points={scatter} onPoint={(h) => navigate(`/hosts/${encodeURIComponent(h)}`)} />
               <p className="legend small">
-                <span className="lg lg-normal">● normal</span> <span className="lg lg-info">● info</span> <span className="lg lg-warning">▲ warning</span>{' '}
-                <span className="lg lg-critical">▲ critical</span> <span className="lg lg-down">○ down</span> (anomaly state in the last hour; memory on the vertical axis)
+                <span className="lg lg-normal">● normal</span> <span className="lg lg-info">● info</span>{' '}
+                <span className="lg lg-warning">▲ warning</span> <span className="lg lg-critical">▲ critical</span>{' '}
+                <span className="lg lg-down">○ down</span> (anomaly state in the last hour; memory on the vertical axis)
               </p>
             </>
           ) : (
@@ -225,7 +229,8 @@ export function FleetPage() {
           <ul className="feed" data-testid="anomaly-feed">
             {recent.map((a) => (
               <li key={`${a.series}@${a.t}`} data-series={a.series} data-t={a.t}>
-                <SeverityBadge severity={a.severity} /> <Ago t={a.t} /> <Link to={`/hosts/${encodeURIComponent(a.labels.host ?? '')}`}>{a.labels.host ?? '?'}</Link>{' '}
+                <SeverityBadge severity={a.severity} /> <Ago t={a.t} />{' '}
+                <Link to={`/hosts/${encodeURIComponent(a.labels.host ?? '')}`}>{a.labels.host ?? '?'}</Link>{' '}
                 <code title={formatSeries(a.labels)}>{a.labels.__name__}</code> <span className="reason">{a.reason}</span>{' '}
                 <span className="muted">score {a.score.toFixed(2)}</span>
               </li>
@@ -259,7 +264,7 @@ export function FleetPage() {
               </thead>
               <tbody onKeyDown={onRowKey}>
                 {win.top > 0 && (
-                  <tr aria-hidden="true" style={{ height: win.top }}>
+                  <tr className="spacer" style={{ height: win.top }}>
                     <td colSpan={9} />
                   </tr>
                 )}
@@ -267,7 +272,7 @@ export function FleetPage() {
                   <HostRow key={h.host} h={h} buckets={buckets.get(h.host) ?? EMPTY} incidents={openIncidents.get(h.host) ?? 0} />
                 ))}
                 {win.bottom > 0 && (
-                  <tr aria-hidden="true" style={{ height: win.bottom }}>
+                  <tr className="spacer" style={{ height: win.bottom }}>
                     <td colSpan={9} />
                   </tr>
                 )}

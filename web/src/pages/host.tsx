@@ -4,12 +4,11 @@ import { Ago, LabelChips, Link, LoadState, PageHeader, Panel, SeverityBadge, Sta
 import { ApiError, qs } from '../lib/api.js';
 import { formatSeries, formatTime, formatValue, parseRange } from '../lib/format.js';
 import { useApi } from '../lib/hooks.js';
-import { type PromSeries, chooseStep, promString, queryInstant, queryRange } from '../lib/prom.js';
+import { chooseStep, type PromSeries, promString, queryRange } from '../lib/prom.js';
 import { navigate, useLocation } from '../lib/router.js';
 import { useStream } from '../lib/stream.js';
-import { PALETTE } from '../lib/theme.js';
 import type { Anomaly, HostsResponse } from '../lib/types.js';
-import { type ChartSpec, HOST_CHARTS, expand } from './host-charts.js';
+import { buildLines, HOST_CHARTS, HOST_COUNTERS, HOST_GAUGES, type HostData, onGrid, sameDims } from './host-charts.js';
 
 /** Range choices of the picker. */
 export const RANGES = ['15m', '1h', '6h', '24h', '7d', '30d', '90d'] as const;
@@ -18,67 +17,65 @@ interface ChartData {
   lines: LineSeries[];
   band?: { t: number[]; lower: number[]; upper: number[] } | undefined;
   forecast?: { t: number[]; point: number[]; lower: number[]; upper: number[] } | undefined;
-  error?: string;
 }
 
-function sameDims(a: Record<string, string>, b: Record<string, string>): boolean {
-  for (const k of ['mountpoint', 'device', 'cpu', 'mode']) if ((a[k] ?? '') !== (b[k] ?? '')) return false;
-  return true;
-}
-
-/** Loads every chart's lines, band and forecast for one host and window; one request per expression, in parallel. */
+/** Loads a host's series in eight requests (gauges, one rate per counter family, bands, forecasts) and derives every chart from them. */
 async function loadCharts(host: string, start: number, end: number, now: number, signal: AbortSignal): Promise<Map<string, ChartData>> {
   const step = chooseStep(end - start);
   const rateWindow = Math.max(60, (2 * step) / 1000);
-  const out = new Map<string, ChartData>();
   const h = `host=${promString(host)}`;
-  const tasks = HOST_CHARTS.map(async (spec: ChartSpec) => {
-    try {
-      // Lines, band and forecast are fetched together; each is one request (bounds come back as one series each).
-      const horizon = Math.max(3_600_000, (end - start) / 3);
-      const fStep = chooseStep(horizon, 200, step);
-      const none = Promise.resolve([] as PromSeries[]);
-      const f = spec.forecast && end > now - step ? spec.forecast : undefined;
-      const [results, bands, fc, totals] = await Promise.all([
-        Promise.all(spec.queries.map((q) => queryRange(expand(q.expr, host, rateWindow), start, end, step, signal))),
-        spec.band
-          ? queryRange(`{__name__=~"vigil_expected_lower|vigil_expected_upper",${h},metric=${promString(spec.band)}}`, start, end, step, signal).catch(() => [] as PromSeries[])
-          : none,
-        f ? queryRange(`vigil_forecast{${h},forecast_of=${promString(f.of)}}`, now, now + horizon, fStep, signal).catch(() => [] as PromSeries[]) : none,
-        f ? queryInstant(`${f.total}{${h}}`, now, signal).catch(() => [] as PromSeries[]) : none,
-      ]);
-      const lines: LineSeries[] = [];
-      results.forEach((series, qi) => {
-        for (const s of series) {
-          lines.push({ label: spec.queries[qi]!.legend(s.labels), t: s.t, v: s.v, color: PALETTE[lines.length % PALETTE.length] });
-        }
-      });
-      const data: ChartData = { lines };
-      const first = results[0]?.[0];
-      if (first) {
-        const l = bands.find((s) => s.labels.__name__ === 'vigil_expected_lower' && sameDims(s.labels, first.labels));
-        const u = bands.find((s) => s.labels.__name__ === 'vigil_expected_upper' && sameDims(s.labels, first.labels));
-        if (l && u && l.t.length === u.t.length) data.band = { t: l.t, lower: l.v, upper: u.v };
-      }
+  const horizon = Math.max(3_600_000, (end - start) / 3);
+  const fStep = chooseStep(horizon, 200, step);
+  const wantForecast = end > now - step;
+  const [gauges, rates, bands, fc] = await Promise.all([
+    queryRange(`{__name__=~"${HOST_GAUGES.join('|')}",${h}}`, start, end, step, signal),
+    // rate() drops the metric name, so one query per counter family (each tagged back with its name).
+    Promise.all(
+      HOST_COUNTERS.map((name) =>
+        queryRange(`rate(${name}{${h}}[${rateWindow}s])`, start, end, step, signal).then((xs) =>
+          xs.map((x) => ({ ...x, labels: { ...x.labels, __name__: name } })),
+        ),
+      ),
+    ).then((xs) => xs.flat()),
+    queryRange(`{__name__=~"vigil_expected_lower|vigil_expected_upper",${h}}`, start, end, step, signal).catch(() => [] as PromSeries[]),
+    wantForecast
+      ? queryRange(`vigil_forecast{${h}}`, now, now + horizon, fStep, signal).catch(() => [] as PromSeries[])
+      : Promise.resolve([] as PromSeries[]),
+  ]);
+  const grid: number[] = [];
+  for (let t = start; t <= end; t += step) grid.push(t);
+  const d: HostData = { grid, gauges, rates };
+  const out = new Map<string, ChartData>();
+  for (const spec of HOST_CHARTS) {
+    const lines = buildLines(spec, d);
+    const data: ChartData = { lines };
+    const first = lines[0];
+    if (spec.band && first) {
+      const match = (name: string) =>
+        bands.find((s) => s.labels.__name__ === name && s.labels.metric === spec.band && sameDims(s.labels, first.labels));
+      const l = match('vigil_expected_lower');
+      const u = match('vigil_expected_upper');
+      if (l && u) data.band = { t: grid, lower: onGrid(l, grid), upper: onGrid(u, grid) };
+    }
+    if (spec.forecast) {
       // Of several lines (mount points), the forecast shown is the one that runs lowest: the one to worry about.
-      for (const line of results[0] ?? []) {
-        const pick = (bound: string) => fc.find((s) => s.labels.bound === bound && sameDims(s.labels, line.labels));
+      for (const line of lines) {
+        const pick = (bound: string) =>
+          fc.find((s) => s.labels.forecast_of === spec.forecast!.of && s.labels.bound === bound && sameDims(s.labels, line.labels));
         const fp = pick('point');
-        const total = totals.find((s) => sameDims(s.labels, line.labels))?.v[0];
+        const totalSeries = gauges.find((s) => s.labels.__name__ === spec.forecast!.total && sameDims(s.labels, line.labels));
+        const total = totalSeries ? [...totalSeries.v].reverse().find((v) => Number.isFinite(v)) : undefined;
         if (!fp || fp.t.length === 0 || total === undefined) continue;
         const fl = pick('lower') ?? fp;
         const fu = pick('upper') ?? fp;
         // Free = total − used: the upper bound of use is the lower bound of what stays free.
         const cand = { t: fp.t, point: fp.v.map((v) => total - v), lower: fu.v.map((v) => total - v), upper: fl.v.map((v) => total - v) };
-        if (!data.forecast || cand.point[cand.point.length - 1]! < data.forecast.point[data.forecast.point.length - 1]!) data.forecast = cand;
+        if (!data.forecast || cand.point[cand.point.length - 1]! < data.forecast.point[data.forecast.point.length - 1]!)
+          data.forecast = cand;
       }
-      out.set(spec.id, data);
-    } catch (e) {
-      if (signal.aborted) return;
-      out.set(spec.id, { lines: [], error: e instanceof ApiError && e.unavailable ? 'The query API is not available on this server yet.' : String((e as Error).message ?? e) });
     }
-  });
-  await Promise.all(tasks);
+    out.set(spec.id, data);
+  }
   return out;
 }
 
@@ -97,23 +94,41 @@ export function HostPage({ host }: { host: string }) {
   const forecastEnd = zoomed ? end : end + Math.max(3_600_000, rangeMs / 3);
   const [charts, setCharts] = useState<Map<string, ChartData> | undefined>();
   const [loading, setLoading] = useState(true);
+  const [error, setError] = useState<string | undefined>();
   const [loadedAt, setLoadedAt] = useState<number | undefined>();
   const hosts = useApi<HostsResponse>('/api/v1/hosts', 30_000);
   const summary = hosts.data?.hosts.find((x) => x.host === host);
-  const anomalies = useApi<{ anomalies: Anomaly[] }>(`/api/v1/anomalies${qs({ host, since: Math.floor(start / 300_000) * 300_000 })}`, 60_000);
+  const anomalies = useApi<{ anomalies: Anomaly[] }>(
+    `/api/v1/anomalies${qs({ host, since: Math.floor(start / 300_000) * 300_000 })}`,
+    60_000,
+  );
   const [liveAnoms, setLiveAnoms] = useState<Anomaly[]>([]);
 
   useEffect(() => {
     const ctrl = new AbortController();
     setLoading(true);
     const t0 = performance.now();
-    loadCharts(host, start, end, now, ctrl.signal).then((m) => {
-      if (ctrl.signal.aborted) return;
-      setCharts(m);
-      setLoading(false);
-      setLoadedAt(Date.now());
-      performance.mark('vigil-host-data', { detail: { ms: performance.now() - t0 } });
-    });
+    loadCharts(host, start, end, now, ctrl.signal).then(
+      (m) => {
+        if (ctrl.signal.aborted) return;
+        setCharts(m);
+        setError(undefined);
+        setLoading(false);
+        setLoadedAt(Date.now());
+        performance.mark('vigil-host-data', { detail: { ms: performance.now() - t0 } });
+      },
+      (e: unknown) => {
+        if (ctrl.signal.aborted) return;
+        setError(
+          e instanceof ApiError && e.unavailable
+            ? 'The query API is not available on this server yet.'
+            : e instanceof Error
+              ? e.message
+              : String(e),
+        );
+        setLoading(false);
+      },
+    );
     return () => ctrl.abort();
   }, [host, start, end, now]);
 
@@ -194,18 +209,24 @@ export function HostPage({ host }: { host: string }) {
 
   const groups = [...new Set(HOST_CHARTS.map((c) => c.group))];
   const hasAnyData = charts ? [...charts.values()].some((c) => c.lines.length > 0) : false;
-  const queryError = charts ? [...charts.values()].find((c) => c.error)?.error : undefined;
 
   return (
     <div className="page host" data-page="host">
       <PageHeader title={host}>
-        <div className="range-picker" role="group" aria-label="Time range">
+        <fieldset className="range-picker">
+          <legend className="sr-only">Time range</legend>
           {RANGES.map((r) => (
-            <button key={r} type="button" className={!zoomed && r === rangeKey ? 'active' : ''} aria-pressed={!zoomed && r === rangeKey} onClick={() => setRange(r)}>
+            <button
+              key={r}
+              type="button"
+              className={!zoomed && r === rangeKey ? 'active' : ''}
+              aria-pressed={!zoomed && r === rangeKey}
+              onClick={() => setRange(r)}
+            >
               {r}
             </button>
           ))}
-        </div>
+        </fieldset>
         {zoomed && (
           <button type="button" onClick={onReset} title="Back to the range (or double-click a chart)">
             Reset zoom
@@ -247,9 +268,11 @@ export function HostPage({ host }: { host: string }) {
               .slice(0, 10)
               .map((a) => (
                 <li key={`${a.series}@${a.t}`}>
-                  <SeverityBadge severity={a.severity} /> {formatTime(a.t)} <code>{formatSeries(a.labels)}</code> <span className="reason">{a.reason}</span>{' '}
+                  <SeverityBadge severity={a.severity} /> {formatTime(a.t)} <code>{formatSeries(a.labels)}</code>{' '}
+                  <span className="reason">{a.reason}</span>{' '}
                   <span className="muted">
-                    value {formatValue(a.value, 'none')}, expected {formatValue(a.expected[0], 'none')}–{formatValue(a.expected[1], 'none')}, score {a.score.toFixed(2)}
+                    value {formatValue(a.value, 'none')}, expected {formatValue(a.expected[0], 'none')}–{formatValue(a.expected[1], 'none')}
+                    , score {a.score.toFixed(2)}
                   </span>
                 </li>
               ))}
@@ -257,8 +280,8 @@ export function HostPage({ host }: { host: string }) {
         </Panel>
       )}
       <LoadState loading={loading && !charts} what="Charts" />
-      {queryError && !hasAnyData && <p className="error">{queryError}</p>}
-      {charts && !hasAnyData && !queryError && (
+      {error && <p className="error">{error}</p>}
+      {charts && !hasAnyData && !error && (
         <p className="empty">
           No data for host <code>{host}</code> between {formatTime(start)} and {formatTime(end)}. <Link to="/">Back to the fleet</Link>.
         </p>

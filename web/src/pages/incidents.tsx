@@ -13,17 +13,26 @@ function IncidentList() {
   const status = query.get('status') ?? 'open';
   const res = useApi<unknown>(`/api/v1/incidents${status === 'all' ? '' : `?status=${status}`}`, 30_000);
   useStream({ incident: () => res.reload() });
-  const list = (unwrap<Incident[]>(res.data, 'incidents') ?? []).filter((i) => status === 'all' || i.status === status).sort((a, b) => b.startedAt - a.startedAt);
+  const list = (unwrap<Incident[]>(res.data, 'incidents') ?? [])
+    .filter((i) => status === 'all' || i.status === status)
+    .sort((a, b) => b.startedAt - a.startedAt);
   return (
     <div className="page incidents" data-page="incidents">
       <PageHeader title="Incidents">
-        <div className="range-picker" role="group" aria-label="Which incidents">
+        <fieldset className="range-picker">
+          <legend className="sr-only">Which incidents</legend>
           {['open', 'resolved', 'all'].map((s) => (
-            <button key={s} type="button" className={s === status ? 'active' : ''} aria-pressed={s === status} onClick={() => setQueryParam('status', s)}>
+            <button
+              key={s}
+              type="button"
+              className={s === status ? 'active' : ''}
+              aria-pressed={s === status}
+              onClick={() => setQueryParam('status', s)}
+            >
               {s}
             </button>
           ))}
-        </div>
+        </fieldset>
       </PageHeader>
       <Panel title={`${list.length} ${status === 'all' ? '' : status} incident${list.length === 1 ? '' : 's'}`}>
         <LoadState loading={res.loading && !res.data} error={res.error} what="Incidents" />
@@ -139,14 +148,19 @@ function IncidentDetail({ id, me }: { id: string; me: Me }) {
         </button>
       </PageHeader>
       <p className="incident-meta">
-        <SeverityBadge severity={inc.severity} /> <StatusBadge status={inc.status} /> started {formatTime(inc.startedAt)} (<Ago t={inc.startedAt} />)
-        {inc.resolvedAt && <> · resolved {formatTime(inc.resolvedAt)}</>}
+        <SeverityBadge severity={inc.severity} /> <StatusBadge status={inc.status} /> started {formatTime(inc.startedAt)} (
+        <Ago t={inc.startedAt} />){inc.resolvedAt && <> · resolved {formatTime(inc.resolvedAt)}</>}
         {inc.ack && (
           <span className="badge" data-testid="acked">
             acknowledged by {inc.ack.by} <Ago t={inc.ack.at} />
           </span>
         )}
-        {inc.feedback && <span className="badge">marked {inc.feedback.kind} by {inc.feedback.by}</span>} · hosts:{' '}
+        {inc.feedback && (
+          <span className="badge">
+            marked {inc.feedback.kind} by {inc.feedback.by}
+          </span>
+        )}{' '}
+        · hosts:{' '}
         {inc.hosts.map((h) => (
           <Link key={h} to={`/hosts/${encodeURIComponent(h)}`} className="chip">
             {h}
@@ -170,13 +184,19 @@ function IncidentDetail({ id, me }: { id: string; me: Me }) {
             {inc.members.map((m, i) => (
               <li key={m.alertId}>
                 <div className="member-head">
-                  <SeverityBadge severity={m.severity} /> <code>{formatSeries(m.labels)}</code> <span className="muted">score {m.score.toFixed(2)}</span>
+                  <SeverityBadge severity={m.severity} /> <code>{formatSeries(m.labels)}</code>{' '}
+                  <span className="muted">score {m.score.toFixed(2)}</span>
                   {!m.active && <span className="badge">recovered</span>}
                 </div>
                 <p className="reason">
-                  {m.reason} <span className="muted">(value {formatValue(m.value, 'none')}; {m.expectedText || 'no expectation'}; {m.detectors.join(', ') || m.rule})</span>
+                  {m.reason}{' '}
+                  <span className="muted">
+                    (value {formatValue(m.value, 'none')}; {m.expectedText || 'no expectation'}; {m.detectors.join(', ') || m.rule})
+                  </span>
                 </p>
-                {i < 6 && m.labels.__name__ && <SeriesChart labels={m.labels} start={start} end={end} title={m.labels.__name__} anomalies={anomalies} height={130} />}
+                {i < 6 && m.labels.__name__ && (
+                  <SeriesChart labels={m.labels} start={start} end={end} title={m.labels.__name__} anomalies={anomalies} height={130} />
+                )}
                 <LabelChips labels={m.labels} />
               </li>
             ))}

@@ -25,7 +25,14 @@ export function LoginPage({ onLogin }: { onLogin: () => void }) {
       <form onSubmit={(e) => void submit(e)} aria-labelledby="login-title">
         <h1 id="login-title">
           <svg viewBox="0 0 32 32" width="28" height="28" aria-hidden="true">
-            <path d="M3 18h6l3-9 5 16 4-11 2 4h6" fill="none" stroke="currentColor" strokeWidth="2.5" strokeLinecap="round" strokeLinejoin="round" />
+            <path
+              d="M3 18h6l3-9 5 16 4-11 2 4h6"
+              fill="none"
+              stroke="currentColor"
+              strokeWidth="2.5"
+              strokeLinecap="round"
+              strokeLinejoin="round"
+            />
           </svg>{' '}
           Vigil
         </h1>
@@ -35,14 +42,21 @@ export function LoginPage({ onLogin }: { onLogin: () => void }) {
         </label>
         <label>
           Password
-          <input name="password" type="password" autoComplete="current-password" value={password} onChange={(e) => setPassword(e.target.value)} required autoFocus />
+          <input
+            name="password"
+            type="password"
+            autoComplete="current-password"
+            value={password}
+            onChange={(e) => setPassword(e.target.value)}
+            required
+          />
         </label>
         {error && (
           <p className="error" role="alert">
             {error}
           </p>
         )}
-        <button type="submit" disabled={busy}>
+        <button type="submit" className="primary" disabled={busy}>
           {busy ? 'Signing in…' : 'Sign in'}
         </button>
         <p className="muted small">The first start prints the admin password, or set VIGIL_ADMIN_PASSWORD.</p>

@@ -179,7 +179,9 @@ function Channels({ me }: { me: Me }) {
   return (
     <Panel title="Notification channels">
       <LoadState loading={res.loading && !res.data} error={res.error} what="Channels" />
-      {res.data !== undefined && list.length === 0 && <p className="empty">No channels configured (add them under `alerting.channels` in the config file).</p>}
+      {res.data !== undefined && list.length === 0 && (
+        <p className="empty">No channels configured (add them under `alerting.channels` in the config file).</p>
+      )}
       {list.length > 0 && (
         <table className="list">
           <thead>
@@ -265,7 +267,14 @@ function Users({ me }: { me: Me }) {
         </label>
         <label>
           Password
-          <input type="password" value={form.password} minLength={8} onChange={(e) => setForm({ ...form, password: e.target.value })} required autoComplete="new-password" />
+          <input
+            type="password"
+            value={form.password}
+            minLength={8}
+            onChange={(e) => setForm({ ...form, password: e.target.value })}
+            required
+            autoComplete="new-password"
+          />
         </label>
         <label>
           Role
