@@ -3,8 +3,15 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { VigilError } from '../../core/index.js';
-import { EVAL_HORIZONS, evaluateForecasts, forecastMethodsForEval, type HorizonName } from '../../forecast/index.js';
-import { fail } from '../options.js';
+import {
+  DEFAULT_FORECASTER,
+  EVAL_HORIZONS,
+  evaluateForecasts,
+  type ForecasterOptions,
+  forecastMethodsForEval,
+  type HorizonName,
+} from '../../forecast/index.js';
+import { collectLabel, fail } from '../options.js';
 
 /** Registers `vigil eval forecast`. */
 export function registerEvalForecast(evalCmd: Command): void {
