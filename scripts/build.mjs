@@ -43,3 +43,10 @@ if (existsSync(join(root, 'src/agent/standalone.ts'))) {
 if (existsSync(join(root, 'web/vite.config.ts'))) {
   step('dashboard', bin('vite'), ['build', 'web', '--logLevel', 'warn']);
 }
+
+// The CLI entry is the package's bin: make it executable (tsc does not keep file modes).
+{
+  const { chmodSync } = await import('node:fs');
+  const entry = join(root, 'dist', 'src', 'cli', 'main.js');
+  if (existsSync(entry)) chmodSync(entry, 0o755);
+}

@@ -614,6 +614,7 @@ export const ROUTE_DOCS: Readonly<Record<string, RouteDoc>> = {
     responses: {
       '201': { description: 'created', content: json(ref('Rule')) },
       '400': VIGIL_ERROR('invalid rule, or a rule of that name exists (use PUT)'),
+      '403': VIGIL_ERROR('the caller is not an editor, or the name belongs to a configuration-file rule'),
     },
   },
   'PUT /api/v1/rules/:name': {
@@ -624,14 +625,18 @@ export const ROUTE_DOCS: Readonly<Record<string, RouteDoc>> = {
     responses: {
       ...ok('saved', ref('Rule')),
       '400': VIGIL_ERROR('invalid rule'),
-      '403': VIGIL_ERROR('rules from the configuration file are read-only'),
+      '403': VIGIL_ERROR('the caller is not an editor, or the rule is defined in the configuration file (read-only)'),
     },
   },
   'DELETE /api/v1/rules/:name': {
     tag: 'alerting',
     summary: 'Delete a rule created through the API',
     params: [ruleName],
-    responses: { '204': noContent, '403': VIGIL_ERROR('configuration-file rules are read-only'), '404': VIGIL_ERROR('no such rule') },
+    responses: {
+      '204': noContent,
+      '403': VIGIL_ERROR('the caller is not an editor, or a configuration-file or default rule (disable it with PUT `{"enabled": false}`)'),
+      '404': VIGIL_ERROR('no such rule'),
+    },
   },
   'GET /api/v1/silences': {
     tag: 'alerting',
@@ -652,13 +657,22 @@ export const ROUTE_DOCS: Readonly<Record<string, RouteDoc>> = {
     summary: 'Replace a silence created through the API',
     params: [id('silence id')],
     body: objectBody(ref('Silence'), 'the silence'),
-    responses: { ...ok('saved', ref('Silence')), '400': VIGIL_ERROR('invalid silence'), '404': VIGIL_ERROR('no such silence') },
+    responses: {
+      '403': VIGIL_ERROR('the caller is not an editor, or the object is defined in the configuration file (read-only)'),
+      ...ok('saved', ref('Silence')),
+      '400': VIGIL_ERROR('invalid silence'),
+      '404': VIGIL_ERROR('no such silence'),
+    },
   },
   'DELETE /api/v1/silences/:id': {
     tag: 'alerting',
     summary: 'Delete a silence',
     params: [id('silence id')],
-    responses: { '204': noContent, '404': VIGIL_ERROR('no such silence') },
+    responses: {
+      '403': VIGIL_ERROR('the caller is not an editor, or the object is defined in the configuration file (read-only)'),
+      '204': noContent,
+      '404': VIGIL_ERROR('no such silence'),
+    },
   },
   'GET /api/v1/maintenance': {
     tag: 'alerting',
@@ -672,20 +686,32 @@ export const ROUTE_DOCS: Readonly<Record<string, RouteDoc>> = {
       ...objectBody(ref('Maintenance'), 'the window'),
       example: { id: 'nightly-backup', schedule: '0 2 * * *', duration: '45m', match: '{role="db"}' },
     },
-    responses: { '201': { description: 'created', content: json(ref('Maintenance')) }, '400': VIGIL_ERROR('invalid window') },
+    responses: {
+      '403': VIGIL_ERROR('the caller is not an editor, or the object is defined in the configuration file (read-only)'),
+      '201': { description: 'created', content: json(ref('Maintenance')) },
+      '400': VIGIL_ERROR('invalid window'),
+    },
   },
   'PUT /api/v1/maintenance/:id': {
     tag: 'alerting',
     summary: 'Create or replace a maintenance window',
     params: [id('window id')],
     body: objectBody(ref('Maintenance'), 'the window'),
-    responses: { ...ok('saved', ref('Maintenance')), '400': VIGIL_ERROR('invalid window') },
+    responses: {
+      '403': VIGIL_ERROR('the caller is not an editor, or the object is defined in the configuration file (read-only)'),
+      ...ok('saved', ref('Maintenance')),
+      '400': VIGIL_ERROR('invalid window'),
+    },
   },
   'DELETE /api/v1/maintenance/:id': {
     tag: 'alerting',
     summary: 'Delete a maintenance window',
     params: [id('window id')],
-    responses: { '204': noContent, '404': VIGIL_ERROR('no such window') },
+    responses: {
+      '403': VIGIL_ERROR('the caller is not an editor, or the object is defined in the configuration file (read-only)'),
+      '204': noContent,
+      '404': VIGIL_ERROR('no such window'),
+    },
   },
   'GET /api/v1/channels': {
     tag: 'alerting',
@@ -699,20 +725,32 @@ export const ROUTE_DOCS: Readonly<Record<string, RouteDoc>> = {
       ...objectBody(ref('Channel'), 'the channel'),
       example: { id: 'ops-hook', type: 'webhook', url: 'https://hooks.example.com/vigil', secret: 'an HMAC secret' },
     },
-    responses: { '201': { description: 'created', content: json(ref('Channel')) }, '400': VIGIL_ERROR('invalid channel') },
+    responses: {
+      '403': VIGIL_ERROR('the caller is not an editor, or the object is defined in the configuration file (read-only)'),
+      '201': { description: 'created', content: json(ref('Channel')) },
+      '400': VIGIL_ERROR('invalid channel'),
+    },
   },
   'PUT /api/v1/channels/:id': {
     tag: 'alerting',
     summary: 'Create or replace a channel (a masked secret sent back unchanged keeps the stored one)',
     params: [id('channel id')],
     body: objectBody(ref('Channel'), 'the channel'),
-    responses: { ...ok('saved', ref('Channel')), '400': VIGIL_ERROR('invalid channel') },
+    responses: {
+      '403': VIGIL_ERROR('the caller is not an editor, or the object is defined in the configuration file (read-only)'),
+      ...ok('saved', ref('Channel')),
+      '400': VIGIL_ERROR('invalid channel'),
+    },
   },
   'DELETE /api/v1/channels/:id': {
     tag: 'alerting',
     summary: 'Delete a channel',
     params: [id('channel id')],
-    responses: { '204': noContent, '404': VIGIL_ERROR('no such channel') },
+    responses: {
+      '403': VIGIL_ERROR('the caller is not an editor, or the object is defined in the configuration file (read-only)'),
+      '204': noContent,
+      '404': VIGIL_ERROR('no such channel'),
+    },
   },
   'POST /api/v1/channels/:id/test': {
     tag: 'alerting',

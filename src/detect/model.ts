@@ -46,6 +46,8 @@ export interface DetectorSettings {
   refractorySamples: number;
   /** Score at or above which a sample opens an episode (and the refractory period). */
   episodeScore: number;
+  /** Factor applied to scores inside an episode (the anomaly is already known). */
+  episodeDamping: number;
 }
 
 /** Production defaults of the per-series detector. */
@@ -66,6 +68,7 @@ export const DEFAULT_DETECTOR_SETTINGS: Readonly<DetectorSettings> = Object.free
   scoreDecades: 7,
   refractorySamples: 60,
   episodeScore: 0.5,
+  episodeDamping: 0.5,
 });
 
 const DAY_MS = 24 * 3600_000;
@@ -452,7 +455,9 @@ export class SeriesModel {
     else s.step += 0.01 * (Math.min(dt, 4 * s.step) - s.step);
     const gap = dt > 5 * s.step;
 
-    const eps = 1e-9 * (Math.abs(s.max) + Math.abs(s.min)) + 1e-12;
+    // Measurement precision: values a millionth of their magnitude apart are the same (a counter's rate carries
+    // float noise from the subtraction of two large totals, which must read as constant, not as variation).
+    const eps = 5e-7 * (Math.abs(s.max) + Math.abs(s.min)) + 1e-12;
     // Floor under every scale: a tiny share of the range seen, so quantised or constant series stay finite.
     const floor = 1e-3 * (s.max - s.min) + eps;
 
@@ -549,7 +554,7 @@ export class SeriesModel {
         s.episodePeak = score;
         escalated = score;
       }
-      score *= 0.5;
+      score *= cfg.episodeDamping;
       s.episodeLeft--;
     } else if (score >= cfg.episodeScore) {
       s.episodeLeft = cfg.refractorySamples;

@@ -16,6 +16,12 @@ describe('seasonality detection', () => {
     expect(p.map((x) => x.steps)).toEqual([24]);
   });
 
+  it('does not count a daily pattern made of hour-long steps as an hourly cycle too', () => {
+    // 5-minute steps, value constant within each hour, shape repeating daily
+    const y = Array.from({ length: 288 * 8 }, (_, i) => 20 + 60 * Math.max(0, Math.sin((2 * Math.PI * Math.floor(i / 12)) / 24)));
+    expect(detectSeasonality(y, 300_000).map((p) => p.steps)).toEqual([288]);
+  });
+
   it('finds no period in noise', () => {
     const r = seededRandom(3);
     const y = Array.from({ length: 500 }, () => r());

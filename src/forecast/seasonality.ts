@@ -43,11 +43,33 @@ export function detectSeasonality(y: ArrayLike<number>, stepMs: number, opts: Se
   } catch {
     // augurs refuses degenerate input (constant series); the calendar candidates are still tested below
   }
+  // longest first: once a long cycle is accepted, shorter ones are tested on what it leaves, so a daily
+  // pattern made of hour-long steps does not also count as an hourly cycle
   const out: DetectedPeriod[] = [];
-  for (const p of [...candidates].sort((a, b) => a - b)) {
-    const strength = seasonalStrength(y, p);
-    if (strength >= minStrength) out.push({ steps: p, strength });
+  let rest: ArrayLike<number> = y;
+  for (const p of [...candidates].sort((a, b) => b - a)) {
+    const strength = seasonalStrength(rest, p);
+    if (strength >= minStrength) {
+      out.push({ steps: p, strength });
+      rest = removeProfile(rest, p);
+    }
   }
+  return out.sort((a, b) => a.steps - b.steps);
+}
+
+/** `y` minus the median of its phase over the last (up to) six cycles. */
+function removeProfile(y: ArrayLike<number>, p: number): Float64Array {
+  const n = y.length;
+  const start = Math.max(0, n - 6 * p);
+  const prof = new Float64Array(p);
+  for (let ph = 0; ph < p; ph++) {
+    const vals: number[] = [];
+    for (let i = n - p + ph; i >= start; i -= p) vals.push(y[i] as number);
+    vals.sort((a, b) => a - b);
+    prof[ph] = vals.length ? (vals[vals.length >> 1] as number) : 0;
+  }
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) out[i] = (y[i] as number) - (prof[(((i - (n - p)) % p) + p) % p] as number);
   return out;
 }
 

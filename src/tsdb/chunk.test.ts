@@ -206,7 +206,10 @@ describe('rollup blobs', () => {
         (ts, ints, counter) => {
           let acc = 0;
           // Half the runs are counters (monotonic), where the last column is stored as "same as max".
-          const vs = ints.slice(0, ts.length).map((i) => (counter ? (acc += i) : i) / 10);
+          const vs = ints.slice(0, ts.length).map((i) => {
+            acc += i;
+            return (counter ? acc : i) / 10;
+          });
           const b = new Buckets();
           const hasInc = bucketsFromSamples(b, ts, vs, ts.length, 60_000, undefined);
           const back = new Buckets();

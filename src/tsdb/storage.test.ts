@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Registry } from 'prom-client';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FakeClock } from '../core/index.js';
 import { storageContract } from './contract.test-suite.js';
@@ -151,5 +152,26 @@ describe('embedded store', () => {
     const out = await again.select('default', [{ name: '__name__', op: '=', value: 'm' }], 0, t0 + HOUR);
     expect(out[0]!.values).toEqual([1, 2]);
     await again.close();
+  });
+});
+
+describe('embedded store metrics', () => {
+  it('counts appended and rejected samples in the given registry, also across a reopen', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vigil-tsdb-'));
+    const registry = new Registry();
+    try {
+      let store = await openStorage({ dir, registry });
+      const t = Date.now();
+      await store.append('default', [{ labels: { __name__: 'm' }, timestamps: [t, t + 1000], values: [1, 2] }]);
+      await store.close();
+      store = await openStorage({ dir, registry });
+      await store.append('default', [{ labels: { __name__: 'm' }, timestamps: [t - 3_600_000, t + 2000], values: [0, 3] }]);
+      await store.close();
+      const text = await registry.metrics();
+      expect(text).toMatch(/vigil_tsdb_samples_appended_total 3/);
+      expect(text).toMatch(/vigil_tsdb_samples_rejected_total\{reason="too_old"\} 1/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -94,6 +94,19 @@ interface Metrics {
 function makeMetrics(registry: Registry | undefined): Metrics | undefined {
   if (registry === undefined) return undefined;
   const registers = [registry];
+  const existing = registry.getSingleMetric('vigil_tsdb_samples_appended_total');
+  // A store reopened in the same process (tests, restarts of the component) keeps counting into the same metrics.
+  if (existing !== undefined) {
+    const get = <T>(name: string) => registry.getSingleMetric(name) as T;
+    return {
+      appended: existing as Counter,
+      rejected: get('vigil_tsdb_samples_rejected_total'),
+      sealed: get('vigil_tsdb_chunks_sealed_total'),
+      walBytes: get('vigil_tsdb_wal_bytes_total'),
+      errors: get('vigil_tsdb_background_errors_total'),
+      retentionDeleted: get('vigil_tsdb_retention_deleted_total'),
+    };
+  }
   return {
     appended: new client.Counter({ name: 'vigil_tsdb_samples_appended_total', help: 'Samples stored by the embedded store.', registers }),
     rejected: new client.Counter({
