@@ -1,4 +1,4 @@
-import 'fastify';
+import type {} from 'fastify';
 
 /**
  * What a route requires of its caller. `public`: nobody needs to log in (health, login page);

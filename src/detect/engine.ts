@@ -261,6 +261,7 @@ export class DetectionEngine {
       for (const l of this.scoreListeners) this.safe(() => l(m.tenant, m.scores));
       for (const a of m.anomalies) {
         this.anomalies?.inc({ severity: a.severity });
+        this.log.info({ tenant: a.tenant, series: a.series, t: a.t, score: a.score, severity: a.severity, reason: a.reason }, 'anomaly');
         for (const l of this.anomalyListeners) this.safe(() => l(a));
       }
     } else if (m.type === 'reply') {

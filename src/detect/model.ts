@@ -68,7 +68,7 @@ export const DEFAULT_DETECTOR_SETTINGS: Readonly<DetectorSettings> = Object.free
   scoreDecades: 7,
   refractorySamples: 60,
   episodeScore: 0.5,
-  episodeDamping: 0.5,
+  episodeDamping: 0.3,
 });
 
 const DAY_MS = 24 * 3600_000;
@@ -455,9 +455,7 @@ export class SeriesModel {
     else s.step += 0.01 * (Math.min(dt, 4 * s.step) - s.step);
     const gap = dt > 5 * s.step;
 
-    // Measurement precision: values a millionth of their magnitude apart are the same (a counter's rate carries
-    // float noise from the subtraction of two large totals, which must read as constant, not as variation).
-    const eps = 5e-7 * (Math.abs(s.max) + Math.abs(s.min)) + 1e-12;
+    const eps = 1e-9 * (Math.abs(s.max) + Math.abs(s.min)) + 1e-12;
     // Floor under every scale: a tiny share of the range seen, so quantised or constant series stay finite.
     const floor = 1e-3 * (s.max - s.min) + eps;
 
@@ -549,7 +547,7 @@ export class SeriesModel {
       // Excluded samples neither open nor use up an episode.
     } else if (s.episodeLeft > 0) {
       // Inside an episode the anomaly is already known: it pages once, not for as long as it lasts.
-      // The one exception: an episode that opened below alert level may still page once (severity), at half score.
+      // The one exception: an episode that opened below alert level may still page once (severity), at the damped score.
       if (s.episodePeak < cfg.warningScore && score >= cfg.warningScore) {
         s.episodePeak = score;
         escalated = score;
