@@ -1,4 +1,4 @@
-import { detectPeriods, etsForecast, mstlEtsForecast } from './augurs.js';
+import { etsForecast, mstlEtsForecast } from './augurs.js';
 import { fillGaps, leastSquares } from './stats.js';
 import type { ForecastInput, PointForecast } from './types.js';
 
@@ -37,11 +37,4 @@ export function augursOffTheShelf(input: ForecastInput): PointForecast {
   const y = fillGaps(input.values);
   const day = Math.round(DAY_MS / input.stepMs);
   return day >= 2 && y.length >= 2 * day ? mstlEtsForecast(y, [day], input.horizon, 0.8) : etsForecast(y, input.horizon, 0.8);
-}
-
-/** augurs with the periods its own `seasonalities()` detects (an unchecked periodogram; kept for comparison). */
-export function augursDetectedPeriods(input: ForecastInput): PointForecast {
-  const y = fillGaps(input.values);
-  const periods = detectPeriods(y);
-  return periods.length ? mstlEtsForecast(y, periods, input.horizon, 0.8) : etsForecast(y, input.horizon, 0.8);
 }

@@ -157,3 +157,17 @@ describe('audit log', () => {
     expect((await fetch(`${srv.url}/api/v1/audit`, { headers: headers.editor })).status).toBe(403);
   });
 });
+
+describe('agent keys', () => {
+  it('record when they were last used', async () => {
+    await fetch(`${srv.url}/api/v1/ingest`, {
+      method: 'POST',
+      headers: { ...headers.agent, 'content-type': 'application/json' },
+      body: '{"series":[]}',
+    });
+    const keys = (await (await fetch(`${srv.url}/api/v1/keys`, { headers: headers.admin })).json()) as {
+      keys: { lastUsedAt: number | null }[];
+    };
+    expect(keys.keys[0]?.lastUsedAt).toBeGreaterThan(Date.now() - 60_000);
+  });
+});

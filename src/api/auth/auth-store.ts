@@ -82,6 +82,8 @@ const CACHE_MS = 60_000;
 export class AuthStore {
   private readonly db: Database.Database;
   private readonly basicCache = new Map<string, { principal: Principal; until: number }>();
+  /** When each key's `last_used_at` was last written, so a busy agent costs one write a minute, not one a request. */
+  private readonly lastUsedWrites = new Map<number, number>();
   /** Keys that live only in memory (the in-process local agent's), by hash. */
   private readonly ephemeral = new Map<string, Principal>();
 
@@ -197,6 +199,11 @@ export class AuthStore {
         }
       | undefined;
     if (!row) return null;
+    const now = Date.now();
+    if (now - (this.lastUsedWrites.get(row.id) ?? 0) > 60_000) {
+      this.lastUsedWrites.set(row.id, now);
+      this.db.prepare('UPDATE api_keys SET last_used_at = ? WHERE id = ?').run(now, row.id);
+    }
     if (row.kind === 'agent') return { kind: 'agent-key', id: `key:${row.id}`, name: row.name, tenant: row.tenant, role: 'agent' };
     if (row.user_role === null) return null;
     return { kind: 'token', id: `user:${row.user_id}`, name: row.user_name ?? row.name, tenant: row.tenant, role: row.user_role as Role };
