@@ -9,6 +9,7 @@ import {
   type Clock,
   type Config,
   DEFAULT_TENANT,
+  type Labels,
   type Logger,
   packageRoot,
   parseSelector,
@@ -117,7 +118,15 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   pipeline.onAppended((tenant, batch) => hub.publishSamples(tenant, batch));
   const anomalies = new AnomalyLog(join(dataDir, 'vigil.db'));
 
-  const detection = new DetectionEngine({ logger: log.child({ part: 'detect' }), registry, stateDir: join(dataDir, 'models'), clock });
+  // Maintenance windows (owned by alerting, created below) keep their time out of model training.
+  let inMaintenance: (tenant: string, labels: Labels, t: number) => boolean = () => false;
+  const detection = new DetectionEngine({
+    logger: log.child({ part: 'detect' }),
+    registry,
+    stateDir: join(dataDir, 'models'),
+    clock,
+    exclude: (tenant, labels, t) => inMaintenance(tenant, labels, t),
+  });
   await detection.start();
   pipeline.onAppended((tenant, batch) => detection.push(tenant, batch));
   detection.onAnomaly((a) => {
@@ -161,6 +170,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     feedback: (tenant, series, start, end, kind) => detection.feedback(tenant, series, start, end, kind),
   });
   alerting.start();
+  inMaintenance = (tenant, labels, t) => alerting.isInMaintenance(tenant, labels, t);
   detection.onAnomaly((a) => alerting.onAnomaly(a));
   alerting.subscribe((e) => {
     if (e.type === 'alert') hub.publish(e.alert.tenant, 'alert', e.alert);

@@ -167,6 +167,13 @@ describe('SeriesModel', () => {
     expect(alerts(out)).toEqual([]);
   });
 
+  it('treats changes below measurement precision as no change (a steady rate whose float noise grows)', () => {
+    // What the demo's steal seconds showed: a rate of 0.002 whose rounding noise grew when the scrape interval shrank.
+    const r = rng(22);
+    const rs = run(4 * DAYS, (i) => 0.002 + (i < 3 * DAYS ? 1e-14 : 1e-11) * gauss(r));
+    expect(alerts(rs)).toEqual([]);
+  });
+
   it('reports a constant series that changes once (a disk resized) as at most one event', () => {
     const at = 3 * DAYS;
     const rs = run(5 * DAYS, (i) => (i < at ? 100e9 : 200e9));

@@ -456,8 +456,10 @@ export class SeriesModel {
     const gap = dt > 5 * s.step;
 
     const eps = 1e-9 * (Math.abs(s.max) + Math.abs(s.min)) + 1e-12;
-    // Floor under every scale: a tiny share of the range seen, so quantised or constant series stay finite.
-    const floor = 1e-3 * (s.max - s.min) + eps;
+    // Measurement precision: differences below a millionth of the magnitude (float noise of a steady rate) mean nothing.
+    const prec = 5e-7 * (Math.abs(s.max) + Math.abs(s.min)) + 1e-12;
+    // Floor under every scale: a tiny share of the range seen, and the precision, so quantised or constant series stay finite.
+    const floor = 1e-3 * (s.max - s.min) + prec;
 
     // Predictions of the three candidate models: local level, daily and weekly profiles.
     const day = s.day;
@@ -504,7 +506,7 @@ export class SeriesModel {
     let pNovel = 1;
     const range = s.max - s.min;
     if (!learning && range > 0 && (v > s.max || v < s.min)) {
-      const excess = (v > s.max ? v - s.max : s.min - v) / range;
+      const excess = (v > s.max ? v - s.max : s.min - v) / Math.max(range, 1e3 * prec);
       // A new record is itself a 1-in-n event; only a decisive one is rare.
       pNovel = Math.min(1, (10 / s.n) * Math.exp(-40 * excess));
     }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { augursOffTheShelf } from './baselines.js';
 import { forecastSeries } from './forecaster.js';
 import { detectSeasonality } from './seasonality.js';
 import { seededRandom } from './testing/scenarios.js';
@@ -36,6 +37,15 @@ describe('forecastSeries', () => {
     expect(f.point).toEqual(new Array(12).fill(42));
     expect(f.lower).toEqual(new Array(12).fill(42));
     expect(f.upper).toEqual(new Array(12).fill(42));
+  });
+
+  it('does better than augurs off the shelf, whose interval on a constant series excludes the constant', () => {
+    const flat = { values: new Array(600).fill(42), stepMs: 300_000, horizon: 12 };
+    const theirs = augursOffTheShelf(flat);
+    const excluded = theirs.point.some((_, i) => 42 < (theirs.lower?.[i] as number) || 42 > (theirs.upper?.[i] as number));
+    expect(excluded || theirs.point.some((p) => p !== 42)).toBe(true);
+    const ours = forecastSeries(flat);
+    expect(ours.point.every((p, i) => p === 42 && (ours.lower[i] as number) <= 42 && (ours.upper[i] as number) >= 42)).toBe(true);
   });
 
   it('keeps an honest interval for a series that is flat now but moved before', () => {
