@@ -149,6 +149,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     historyMs: forecastCfg.history,
     maxPoints: forecastCfg.maxPoints,
     limits: forecastCfg.limits,
+    tenants: () => auth.tenants(),
   });
   if (forecastCfg.enabled) await forecasts.start();
 

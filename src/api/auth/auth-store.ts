@@ -131,6 +131,14 @@ export class AuthStore {
     }
   }
 
+  /** Every tenant that has a user or a key. */
+  tenants(): string[] {
+    const rows = this.db.prepare('SELECT tenant FROM users UNION SELECT tenant FROM api_keys ORDER BY tenant').all() as {
+      tenant: string;
+    }[];
+    return rows.map((r) => r.tenant);
+  }
+
   /** Users of one tenant. */
   listUsers(tenant: string): UserInfo[] {
     return (this.db.prepare('SELECT * FROM users WHERE tenant = ? ORDER BY id').all(tenant) as UserRow[]).map(toUser);
