@@ -1,4 +1,8 @@
 /** Ingest: the pipeline every sample enters through, and one decoder/route per wire protocol. */
+
+export { parseTimestamp, parseTimestampValueCsv } from './import/csv.js';
+export { type PrometheusReadOptions, readPrometheus } from './import/prometheus.js';
+export { type SendTotals, sendToVigil } from './import/send.js';
 export * from './influx/index.js';
 export * from './otlp/index.js';
 export { type AppendedListener, IngestPipeline, type IngestPipelineOptions } from './pipeline.js';
@@ -8,6 +12,3 @@ export { decodeContentEncoding } from './route-helpers.js';
 export * from './scrape/index.js';
 export { type DecodedBatch, decodeVigilBatch } from './vigil-json/decode.js';
 export { registerVigilJsonRoutes, type VigilJsonRouteDeps } from './vigil-json/route.js';
-export { parseTimestamp, parseTimestampValueCsv } from './import/csv.js';
-export { type PrometheusReadOptions, readPrometheus } from './import/prometheus.js';
-export { type SendTotals, sendToVigil } from './import/send.js';

@@ -5,10 +5,10 @@ import {
   DEFAULT_LABEL_LIMITS,
   type LabelLimits,
   type Logger,
+  normalizeLabels,
   type Rejection,
   type SeriesSamples,
   VigilError,
-  normalizeLabels,
   validateLabels,
 } from '../core/index.js';
 import type { Appender } from '../tsdb/index.js';
@@ -170,7 +170,10 @@ export class IngestPipeline {
       const drop = new Map<number, Set<number>>();
       for (const r of result.rejected) {
         let set = drop.get(r.series);
-        if (!set) drop.set(r.series, (set = new Set()));
+        if (!set) {
+          set = new Set();
+          drop.set(r.series, set);
+        }
         set.add(r.sample);
       }
       out = clean
