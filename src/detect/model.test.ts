@@ -195,18 +195,22 @@ describe('SeriesModel', () => {
     for (const kind of ['gauge', 'counter'] as const) {
       const model = new SeriesModel({ kind });
       let c = 0;
-      const f = () => (kind === 'counter' ? (c += 100 + 10 * gauss(r)) : 50 + 2 * gauss(r));
-      run(2 * DAYS, f, model);
+      // For a counter, each call advances the total by `rate`; for a gauge it returns `value`.
+      const next = (rate: number, value: number) => {
+        c += rate;
+        return kind === 'counter' ? c : value;
+      };
+      run(2 * DAYS, () => next(100 + 10 * gauss(r), 50 + 2 * gauss(r)), model);
       const before = model.save();
       const t = T0 + 2 * DAYS * MIN;
-      const shown = model.update(t, kind === 'counter' ? (c += 5000) : 500, false);
+      const shown = model.update(t, next(5000, 500), false);
       expect(shown.score).toBeGreaterThan(0.65);
       const after = model.save();
       expect(after.lastT).toBe(t);
       expect({ ...after, lastT: 0, lastRaw: 0 }).toEqual({ ...before, lastT: 0, lastRaw: 0 });
       // Learning resumes after the window; for a counter the rate is measured from the last excluded value.
-      const next = model.update(t + MIN, kind === 'counter' ? (c += 100) : 50);
-      expect(next.severity).toBe('info');
+      const resumed = model.update(t + MIN, next(100, 50));
+      expect(resumed.severity).toBe('info');
       expect(model.save().n).toBe(before.n + 1);
     }
   });
