@@ -436,7 +436,11 @@ export class SeriesModel {
       v = ((raw - prev) * 1000) / dt;
     }
     if (s.n === 0) {
-      if (!learn) return this.quiet(v, '');
+      if (!learn) {
+        // A counter's rate is measured from this total next time, so its time moves on with it.
+        if (s.kind === 'counter') s.lastT = t;
+        return this.quiet(v, '');
+      }
       s.firstT = Number.isFinite(s.firstT) ? s.firstT : t;
       s.lastT = t;
       s.lastV = v;

@@ -79,6 +79,12 @@ describe('chunk codec', () => {
     );
   });
 
+  it('round-trips large scaled integers of both signs (regression: -2^52 after +2^52 came back as +2^52)', () => {
+    roundTrip([29, 46, 6841582318911688, 8343114751588288], [4503599627370496, 1073741824, -4503599627370496, 21]);
+    roundTrip([1, 2, 3], [2 ** 51, -(2 ** 51), 2 ** 51]);
+    roundTrip([1, 2, 3], [2 ** 53, -(2 ** 53), 0.5]);
+  });
+
   it('round-trips realistic series: regular timestamps with jitter, decimal gauges, counters, constants', () => {
     const series = fc.oneof(
       fc.array(

@@ -19,7 +19,11 @@ const COL_CONSTANT = 2;
 const MAX_SCALE = 12;
 /** Most samples (or buckets) one blob may hold; head snapshots can exceed a chunk's 120. */
 const MAX_BLOB_COUNT = 1 << 24;
-const MAX_DECIMAL_INT = 2 ** 52;
+/**
+ * Largest scaled integer coded as a decimal. The literal form holds |m_i − m_0| in 53 bits, so |m| must stay
+ * within 2^51 (2^52 let −2^52 after +2^52 overflow to 0: a wrong answer found by the round-trip property test).
+ */
+const MAX_DECIMAL_INT = 2 ** 51;
 const POW10: number[] = [];
 for (let k = 0; k <= MAX_SCALE; k++) POW10.push(10 ** k);
 
