@@ -25,7 +25,7 @@ export interface DemoOptions {
   durationMs?: number;
   /** History pre-filled before the live phase so models are warm. Default 3 days. */
   historyMs?: number;
-  /** Live sample interval, simulated. Default 10 s. */
+  /** Sample interval of the simulated hosts, history and live alike (a change of interval would itself look like a change). Default 60 s. */
   stepMs?: number;
   /** Port of the demo server (0 = any free port). Default 0. */
   port?: number;
@@ -118,7 +118,7 @@ interface WebhookBody {
 export async function startDemo(opts: DemoOptions = {}): Promise<DemoHandle> {
   const hosts = opts.hosts ?? 20;
   const speed = opts.speed ?? 60;
-  const step = opts.stepMs ?? 10_000;
+  const step = opts.stepMs ?? 60_000;
   const historyMs = opts.historyMs ?? 3 * 24 * HOUR;
   const progress = opts.onProgress ?? (() => undefined);
   const clock = new AcceleratedClock(speed);
@@ -186,11 +186,10 @@ export async function startDemo(opts: DemoOptions = {}): Promise<DemoHandle> {
   // History: hours of normal behaviour, sent hour by hour, so models start warm.
   const prefillStart = Date.now();
   progress(`demo: pre-filling ${Math.round(historyMs / HOUR)} h of history for ${hosts} hosts…`);
-  const histStep = Math.max(60_000, step);
   const t0 = liveStart - historyMs;
   for (let hourStart = t0; hourStart < liveStart; hourStart += HOUR) {
     const acc = new Map<string, SeriesSamples>();
-    for (let t = hourStart; t < Math.min(liveStart, hourStart + HOUR); t += histStep) mergeInto(acc, fleet.sample(t));
+    for (let t = hourStart; t < Math.min(liveStart, hourStart + HOUR); t += step) mergeInto(acc, fleet.sample(t));
     await send(server.url, agentKey, [...acc.values()]);
   }
   progress(`demo: history loaded in ${((Date.now() - prefillStart) / 1000).toFixed(1)} s`);
