@@ -1,7 +1,6 @@
 import { z } from 'zod';
-import { durationMs } from '../core/index.js';
+import { durationMs, parseSelector } from '../core/index.js';
 import { parseCron } from './cron.js';
-import { parseSelector } from './selector.js';
 
 const severity = z.enum(['info', 'warning', 'critical']);
 

@@ -3,6 +3,8 @@
  * windows, acknowledgement, feedback, precision tracking, routing, notifiers (Slack, e-mail, webhook) and the
  * durable outbox.
  */
+
+export { parseSelector } from '../core/index.js';
 export { DeliveryError, type Notifier } from './channel.js';
 export {
   type AlertingConfig,
@@ -23,7 +25,6 @@ export {
 } from './manager.js';
 export type { MaintenanceWindow, Silence } from './mutes.js';
 export { type AlertingRouteDeps, registerAlertingRoutes } from './routes.js';
-export { parseSelector } from './selector.js';
 export type {
   Alert,
   AlertState,

@@ -10,6 +10,7 @@ import {
   type Labels,
   type Logger,
   matchesAll,
+  parseSelector,
   type SeriesSamples,
   type SsrfGuardOptions,
   seriesKey,
@@ -34,7 +35,6 @@ import { ALL_TENANTS, type MaintenanceWindow, MuteIndex, type Silence } from './
 import { createNotifier, maskChannel, unmaskChannel } from './notifiers.js';
 import { Outbox } from './outbox.js';
 import { type CompiledRoute, compileRoutes, type ResolvedRoute, routeIncident } from './routing.js';
-import { parseSelector } from './selector.js';
 import { AlertingStore, type ObjectKind } from './store.js';
 import type { Alert, ForecastSignal, Incident, NotificationKind, RouteNotifyState, RuleKind } from './types.js';
 

@@ -1,6 +1,5 @@
-import { type LabelMatcher, type Labels, matchesAll } from '../core/index.js';
+import { type LabelMatcher, type Labels, matchesAll, parseSelector } from '../core/index.js';
 import { type CronSchedule, lastStart, parseCron } from './cron.js';
-import { parseSelector } from './selector.js';
 
 /** Tenant marker for objects from the configuration file: they apply to every tenant. */
 export const ALL_TENANTS = '*';

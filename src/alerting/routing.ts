@@ -1,6 +1,5 @@
-import { type LabelMatcher, matchesAll } from '../core/index.js';
+import { type LabelMatcher, matchesAll, parseSelector } from '../core/index.js';
 import type { AlertingConfig, RouteConfig } from './config.js';
-import { parseSelector } from './selector.js';
 import type { Incident } from './types.js';
 
 /** A route resolved for one incident, with its timings. */

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { formatSelector, parseSelector } from '../core/index.js';
 import { cronMatches, lastStart, parseCron } from './cron.js';
 import { describeWhere, formatValue, renderText, subjectOf } from './message.js';
 import { ALL_TENANTS, MuteIndex } from './mutes.js';
-import { formatSelector, parseSelector } from './selector.js';
 import { sampleMessage } from './testing/fixtures.js';
 
 describe('selector', () => {
