@@ -10,8 +10,7 @@ const dir = mkdtempSync(join(tmpdir(), 'vigil-reload-'));
 const auth = { authorization: `Basic ${Buffer.from('admin:reload-password').toString('base64')}` };
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const rule = (name: string) =>
-  `  - name: ${name}\n    type: threshold\n    match: 'node_load1'\n    op: '>'\n    value: 50\n    for: 1m\n`;
+const rule = (name: string) => `  - name: ${name}\n    type: threshold\n    match: 'node_load1'\n    op: '>'\n    value: 50\n    for: 1m\n`;
 
 describe('SIGHUP', () => {
   it('reloads alerting rules from the config file without a restart, and keeps the running config when the file is bad', async () => {
