@@ -153,6 +153,27 @@ describe('SeriesModel', () => {
     expect(alerts(steady)).toEqual([]);
   });
 
+  it('explains a counter anomaly with the expected band of the rate, not of the raw total', () => {
+    // Regression: the reason printed the band converted to counter units next to the rate ("rate 0.21 is far below
+    // the expected 214587–214593").
+    const r = rng(31);
+    let c = 5e6;
+    const model = new SeriesModel({ kind: 'counter' });
+    const out: DetectionResult[] = [];
+    for (let i = 0; i < 3 * DAYS; i++) {
+      c += (i === 3 * DAYS - 1 ? 2000 : 10 + gauss(r)) * 60;
+      out.push(model.update(T0 + i * MIN, c));
+    }
+    const last = out.at(-1)!;
+    expect(last.severity).not.toBe('info');
+    const m = /expected (\S+)–(\S+?)\)?(?:,|$)/.exec(last.reason);
+    expect(m, last.reason).not.toBeNull();
+    expect(Number(m![2])).toBeLessThan(100);
+    expect(Number(m![1])).toBeGreaterThanOrEqual(0);
+    // The band returned for charting the raw series stays in counter units.
+    expect(last.expected[1]).toBeGreaterThan(1e6);
+  });
+
   it('treats the float noise of a counter with a constant rate as constant, even when the scrape interval changes', () => {
     // As node_exporter's steal seconds on a quiet VM: a large total growing at a fixed rate, summed in floating point.
     const model = new SeriesModel({ kind: 'counter' });

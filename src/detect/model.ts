@@ -637,6 +637,9 @@ export class SeriesModel {
     const half = 4 * scale;
     let lo = expected - half;
     let hi = expected + half;
+    // The reason speaks of the value scored (a counter's rate); the returned band is in the series' own units.
+    const bandLo = s.kind === 'counter' ? Math.max(0, lo) : lo;
+    const bandHi = s.kind === 'counter' ? Math.max(0, hi) : hi;
     if (s.kind === 'counter') {
       const prevRaw = raw - (v * dt) / 1000;
       lo = prevRaw + (Math.max(0, lo) * dt) / 1000;
@@ -651,7 +654,7 @@ export class SeriesModel {
     const strong = Math.max(1e-3, pBest * 1e3);
     if (det !== 'novel' && pNovel < strong) detectors.push('novel');
     if (which !== 1 && which !== 4 && Math.min(pCusum, pDrift) < strong) detectors.push(pDrift < pCusum ? 'trend' : 'level_shift');
-    let reason = this.explain(det, v, expected, lo, hi, run);
+    let reason = this.explain(det, v, expected, bandLo, bandHi, run);
     if (det !== 'novel' && pNovel < strong) reason += `, outside anything seen before (${fmt(s.min)}–${fmt(s.max)})`;
     return { score, expected: [lo, hi], severity, reason, detectors, learning };
   }
