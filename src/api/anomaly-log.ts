@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import type { Anomaly } from '../core/index.js';
+import { type Anomaly, jsonFloatReplacer, jsonFloatReviver } from '../core/index.js';
 
 /** Filters for listing anomalies. */
 export interface AnomalyQuery {
@@ -48,7 +48,7 @@ export class AnomalyLog {
     this.pending = [];
     if (batch.length === 0) return;
     this.db.transaction(() => {
-      for (const a of batch) this.insert.run(a.tenant, a.t, a.series, a.labels.host ?? null, a.score, JSON.stringify(a, finite));
+      for (const a of batch) this.insert.run(a.tenant, a.t, a.series, a.labels.host ?? null, a.score, JSON.stringify(a, jsonFloatReplacer));
     })();
     this.db.prepare('DELETE FROM anomalies WHERE t < ?').run(Date.now() - this.retentionMs);
   }
@@ -67,7 +67,7 @@ export class AnomalyLog {
     const rows = this.db.prepare(`SELECT body FROM anomalies WHERE ${where.join(' AND ')} ORDER BY t DESC LIMIT ?`).all(...args) as {
       body: string;
     }[];
-    return rows.map((r) => JSON.parse(r.body, revive) as Anomaly);
+    return rows.map((r) => JSON.parse(r.body, jsonFloatReviver) as Anomaly);
   }
 
   /** Flushes and closes. */
@@ -75,16 +75,4 @@ export class AnomalyLog {
     this.flush();
     this.db.close();
   }
-}
-
-function finite(_k: string, v: unknown): unknown {
-  if (typeof v === 'number' && !Number.isFinite(v)) return Number.isNaN(v) ? 'NaN' : v > 0 ? '+Inf' : '-Inf';
-  return v;
-}
-
-function revive(_k: string, v: unknown): unknown {
-  if (v === 'NaN') return Number.NaN;
-  if (v === '+Inf') return Number.POSITIVE_INFINITY;
-  if (v === '-Inf') return Number.NEGATIVE_INFINITY;
-  return v;
 }

@@ -5,6 +5,7 @@ export * from './config-load.js';
 export * from './duration.js';
 export * from './errors.js';
 export * from './http.js';
+export * from './json-float.js';
 export * from './labels.js';
 export * from './logger.js';
 export * from './paths.js';

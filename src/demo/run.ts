@@ -2,16 +2,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-import { gzip as gzipCb } from 'node:zlib';
 import { type RunningServer, startServer } from '../api/index.js';
 import { vigilConfigSchema } from '../config/index.js';
 import { type Clock, type Logger, type SeriesSamples, seriesKey, silentLogger } from '../core/index.js';
+import { sendToVigil } from '../ingest/index.js';
 import { Fleet } from './fleet.js';
 import { buildScenarios, effectsAt, type Scenario } from './scenarios.js';
 import { type ReceivedAlert, type Scorecard, scoreDemo } from './scorecard.js';
 
-const gzip = promisify(gzipCb);
 const MIN = 60_000;
 const HOUR = 60 * MIN;
 
@@ -91,15 +89,9 @@ function mergeInto(acc: Map<string, SeriesSamples>, batch: readonly SeriesSample
   }
 }
 
-async function send(url: string, key: string, batch: readonly SeriesSamples[]): Promise<void> {
-  const series = batch.map((s) => ({ labels: s.labels, samples: s.timestamps.map((t, i) => [t, s.values[i]]) }));
-  const body = await gzip(JSON.stringify({ series }));
-  const res = await fetch(`${url}/api/v1/ingest`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', 'content-encoding': 'gzip' },
-    body: new Uint8Array(body),
-  });
-  if (!res.ok) throw new Error(`demo ingest answered ${res.status}: ${await res.text()}`);
+/** Ships a batch through the real ingest route, with the same client `vigil import` uses. */
+function send(url: string, key: string, batch: readonly SeriesSamples[]): Promise<void> {
+  return sendToVigil(url, key, batch, { accepted: 0, rejected: 0, reasons: {} });
 }
 
 interface WebhookBody {

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { type LabelMatcher, VigilError } from '../../core/index.js';
+import { jsonFloatReplacer, type LabelMatcher, VigilError } from '../../core/index.js';
 import type { EventHub } from '../event-hub.js';
 
 /** What the stream route needs. */
@@ -11,11 +11,6 @@ export interface StreamDeps {
   heartbeatMs?: number;
   /** Most selectors one stream may ask for. */
   maxSelectors?: number;
-}
-
-function jsonSafe(_key: string, v: unknown): unknown {
-  if (typeof v === 'number' && !Number.isFinite(v)) return Number.isNaN(v) ? 'NaN' : v > 0 ? '+Inf' : '-Inf';
-  return v;
 }
 
 /**
@@ -52,7 +47,7 @@ export function registerStreamRoutes(app: FastifyInstance, deps: StreamDeps): vo
       sampleMatchers: matchers,
       send: (event, data) => {
         if (res.writableLength > 4 * 1024 * 1024) return; // a slow client loses live events, never the server's memory
-        res.write(`event: ${event}\ndata: ${JSON.stringify(data, jsonSafe)}\n\n`);
+        res.write(`event: ${event}\ndata: ${JSON.stringify(data, jsonFloatReplacer)}\n\n`);
       },
     });
     const beat = setInterval(() => res.write(': heartbeat\n\n'), deps.heartbeatMs ?? 15_000);

@@ -1,7 +1,7 @@
 import { promisify } from 'node:util';
 import { gzip as gzipCb } from 'node:zlib';
 import type { Rejection, SeriesSamples } from '../../core/index.js';
-import { VigilError } from '../../core/index.js';
+import { floatToJson, VigilError } from '../../core/index.js';
 
 const gzip = promisify(gzipCb);
 
@@ -11,11 +11,6 @@ export interface SendTotals {
   rejected: number;
   /** Rejections by reason. */
   reasons: Record<string, number>;
-}
-
-function jsonValue(v: number): number | string {
-  if (Number.isFinite(v)) return v;
-  return Number.isNaN(v) ? 'NaN' : v > 0 ? '+Inf' : '-Inf';
 }
 
 /**
@@ -61,7 +56,7 @@ export async function sendToVigil(
     for (let i = 0; i < s.timestamps.length; i += maxSamples) {
       const samples: [number, number | string][] = [];
       const stop = Math.min(s.timestamps.length, i + maxSamples);
-      for (let j = i; j < stop; j++) samples.push([s.timestamps[j] as number, jsonValue(s.values[j] as number)]);
+      for (let j = i; j < stop; j++) samples.push([s.timestamps[j] as number, floatToJson(s.values[j] as number)]);
       chunk.push({ labels: s.labels, samples });
       n += samples.length;
       if (n >= maxSamples) await flush();

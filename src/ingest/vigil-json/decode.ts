@@ -1,4 +1,4 @@
-import { type Rejection, type SeriesSamples, VigilError } from '../../core/index.js';
+import { floatFromJson, type Rejection, type SeriesSamples, VigilError } from '../../core/index.js';
 
 /** Result of decoding one Vigil JSON batch: series in columnar form plus per-sample rejections. */
 export interface DecodedBatch {
@@ -6,14 +6,6 @@ export interface DecodedBatch {
   rejected: Rejection[];
   /** Index in the request of each entry of `series`, so later rejections can name the request's series. */
   index: number[];
-}
-
-function parseValue(v: unknown): number | null {
-  if (typeof v === 'number') return v;
-  if (v === 'NaN') return Number.NaN;
-  if (v === '+Inf' || v === 'Inf') return Number.POSITIVE_INFINITY;
-  if (v === '-Inf') return Number.NEGATIVE_INFINITY;
-  return null;
 }
 
 /**
@@ -61,7 +53,7 @@ export function decodeVigilBatch(doc: unknown): DecodedBatch {
         rejected.push({ series: i, sample: j, reason: 'bad_timestamp', detail: 'timestamps are Unix milliseconds (integers)' });
         continue;
       }
-      const v = parseValue(pair[1]);
+      const v = floatFromJson(pair[1]);
       if (v === null) {
         rejected.push({ series: i, sample: j, reason: 'bad_value', detail: 'values are numbers or "NaN", "+Inf", "-Inf"' });
         continue;
