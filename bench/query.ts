@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Fastify from 'fastify';
 import { compress } from 'snappy';
-import { DEFAULT_TENANT, type SeriesSamples, silentLogger } from '../src/core/index.js';
+import { DEFAULT_TENANT, mulberry32, type SeriesSamples, silentLogger } from '../src/core/index.js';
 import { encodeWriteRequest } from '../src/ingest/index.js';
 import { registerPromApiRoutes } from '../src/promql/index.js';
 import { type ApiData, diffResults } from '../src/promql/testing/compare.js';
@@ -19,17 +19,7 @@ const STEP_MS = 60_000;
 const MODES = ['idle', 'user', 'system', 'iowait'];
 const LE = ['0.005', '0.01', '0.025', '0.05', '0.1', '0.25', '0.5', '1', '2.5', '+Inf'];
 
-/** Deterministic pseudo-random numbers so both stores and every run see the same data. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = mulberry32;
 
 /** Synthetic node_exporter-like series per host: CPU counters, memory gauges, load, a latency histogram. */
 function generate(hosts: number, start: number, points: number): SeriesSamples[] {

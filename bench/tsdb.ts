@@ -5,8 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import snappy from 'snappy';
-import type { SeriesSamples } from '../src/core/index.js';
+import { mulberry32, type SeriesSamples } from '../src/core/index.js';
 import { EmbeddedStorage } from '../src/tsdb/index.js';
+import { evolve, nodeExporterModels } from './node-mix.js';
 import type { BenchModule, BenchOptions, BenchResult } from './types.js';
 
 /** One sentence for `vigil bench --help`. */
@@ -17,17 +18,7 @@ const STEP = 10_000;
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 
-/** Small deterministic PRNG (mulberry32) so every run stores the same data. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = mulberry32;
 
 /** Kinds of series in the host mix, with their share per host. */
 type Kind = 'cpu_ratio' | 'memory_bytes' | 'counter_bytes' | 'counter_seconds' | 'constant';
@@ -103,6 +94,22 @@ function hostDataset(series: number, samples: number, end: number): Dataset {
     values.push(generate(m.kind, samples, 1000 + i));
   }
   return { labels, values, start: end - (samples - 1) * STEP, samples };
+}
+
+/** `hosts` copies of the real node_exporter series set (about 500 per host), each evolved with its own seed. */
+function nodeDataset(hosts: number, samples: number, end: number): Dataset {
+  const models = nodeExporterModels();
+  const labels: Record<string, string>[] = [];
+  const values: Float64Array[] = [];
+  const start = end - (samples - 1) * STEP;
+  for (let h = 0; h < hosts; h++) {
+    const host = `node-${String(h).padStart(4, '0')}`;
+    models.forEach((m, i) => {
+      labels.push({ ...m.labels, instance: `${host}:9100`, job: 'node' });
+      values.push(evolve(m, samples, start, 7919 * h + i));
+    });
+  }
+  return { labels, values, start, samples };
 }
 
 function cpuSeconds(u: NodeJS.CpuUsage): number {
@@ -183,17 +190,18 @@ async function appendDataset(
 function storeBreakdown(dir: string, samples: number): Record<string, number> {
   const db = new Database(join(dir, 'vigil.db'), { readonly: true });
   try {
-    const sum = (table: string) => (db.prepare(`SELECT coalesce(sum(length(data)), 0) FROM ${table}`).pluck().get() as number) / samples;
+    const sum = (...tables: string[]) =>
+      tables.reduce((a, t) => a + (db.prepare(`SELECT coalesce(sum(length(data)), 0) FROM ${t}`).pluck().get() as number), 0) / samples;
     const round = (x: number) => Math.round(x * 1000) / 1000;
     const pages = db
       .prepare(
-        "SELECT coalesce(sum(pgsize), 0) FROM dbstat WHERE name IN ('chunks', 'chunks_by_series', 'series', 'sqlite_autoindex_series_1')",
+        "SELECT coalesce(sum(pgsize), 0) FROM dbstat WHERE name IN ('chunks', 'chunks_by_series', 'blocks', 'blocks_by_series', 'series', 'sqlite_autoindex_series_1')",
       )
       .pluck()
       .get() as number;
     return {
       bytes_per_sample_raw_only: round(pages / samples),
-      raw_chunk_payload_bytes_per_sample: round(sum('chunks')),
+      raw_chunk_payload_bytes_per_sample: round(sum('chunks', 'blocks')),
       rollup_1m_payload_bytes_per_sample: round(sum('rollup_1m')),
       rollup_1h_payload_bytes_per_sample: round(sum('rollup_1h')),
     };
@@ -356,6 +364,28 @@ async function prometheusBytesPerSample(
   }
 }
 
+/** Appends a dataset into a new store at `dir`, seals and merges it, and records its bytes per sample under `prefix`. */
+async function storeDataset(
+  dir: string,
+  d: Dataset,
+  result: BenchResult,
+  prefix: string,
+  log: (line: string) => void,
+): Promise<{ samples: number; cpu: number; wall: number }> {
+  const store = await EmbeddedStorage.open({ dir, syncIntervalMs: 0 });
+  const a = await appendDataset(store, d, 60, 100);
+  await store.sealAll();
+  while (store.maintenanceStep(500) > 0);
+  const stats = await store.stats();
+  await store.close();
+  const bytes = dirBytes(dir);
+  log(`stored ${a.samples} samples in ${stats.chunks} chunks, ${bytes} bytes on disk (sealed, rollups merged, closed)`);
+  result[`${prefix}bytes_per_sample`] = Math.round((bytes / a.samples) * 1000) / 1000;
+  result[`${prefix}samples_stored`] = a.samples;
+  for (const [k, v] of Object.entries(storeBreakdown(dir, a.samples))) result[`${prefix}${k}`] = v;
+  return a;
+}
+
 /** Runs the benchmark; `quick` uses 100 series instead of 1,000. */
 export async function run(opts: BenchOptions): Promise<BenchResult> {
   const log = opts.log;
@@ -371,23 +401,20 @@ export async function run(opts: BenchOptions): Promise<BenchResult> {
     const d = hostDataset(seriesCount, samplesPerSeries, end);
 
     const dirA = join(work, 'fleet');
-    let store = await EmbeddedStorage.open({ dir: dirA, syncIntervalMs: 0 });
-    log('appending in batches of 100 series × 60 samples');
-    const a = await appendDataset(store, d, 60, 100);
+    log('noisy mix: appending in batches of 100 series × 60 samples');
+    const a = await storeDataset(dirA, d, result, 'noisy_mix_', log);
     result.append_samples_per_s = Math.round(a.samples / a.cpu);
     result.append_samples_per_s_wall = Math.round(a.samples / a.wall);
-    result.append_batch_shape = '100 series × 60 samples per append call; samples per CPU-second of the whole process';
-    await store.sealAll();
-    while (store.maintenanceStep(500) > 0);
-    const stats = await store.stats();
-    await store.close();
-    const bytes = dirBytes(dirA);
-    result.bytes_per_sample = Math.round((bytes / a.samples) * 1000) / 1000;
-    result.samples_stored = a.samples;
-    Object.assign(result, storeBreakdown(dirA, a.samples));
-    log(`stored ${a.samples} samples in ${stats.chunks} chunks, ${bytes} bytes on disk (sealed, rollups merged, closed)`);
+    result.append_batch_shape = '100 series × 60 samples per append call, noisy mix; samples per CPU-second of the whole process';
+
+    const hosts = opts.quick ? 1 : 2;
+    const nd = nodeDataset(hosts, opts.quick ? samplesPerSeries / 4 : samplesPerSeries, end);
+    log(`node_exporter mix: ${nd.labels.length} series (${hosts} hosts) × ${nd.samples} samples`);
+    const na = await storeDataset(join(work, 'node'), nd, result, '', log);
+    result.node_mix_append_samples_per_s = Math.round(na.samples / na.cpu);
+
     const o0 = performance.now();
-    store = await EmbeddedStorage.open({ dir: dirA, syncIntervalMs: 0 });
+    const store = await EmbeddedStorage.open({ dir: dirA, syncIntervalMs: 0 });
     result.open_ms = Math.round(performance.now() - o0);
 
     const q24 = { start: end - DAY + 5 * 60_000, end, step: 5 * 60_000, agg: 'avg' as const };
@@ -418,14 +445,20 @@ export async function run(opts: BenchOptions): Promise<BenchResult> {
     );
     await week.close();
 
-    const prom: { value: number | null; reason?: string; detail?: string } =
-      process.env.VIGIL_BENCH_SKIP_PEERS === '1'
-        ? { value: null, reason: 'skipped: VIGIL_BENCH_SKIP_PEERS=1' }
-        : await prometheusBytesPerSample(d, log);
-    result.prometheus_bytes_per_sample = prom.value;
-    if (prom.reason !== undefined) result.prometheus_bytes_per_sample_reason = prom.reason;
-    if (prom.detail !== undefined) result.prometheus_detail = prom.detail;
-    result.data = `${seriesCount} series × 24 h at 10 s (${HOST_MIX.length} per host: 4 CPU ratios with one decimal, 2 memory byte gauges, 3 counters, 1 constant)`;
+    for (const [prefix, data] of [
+      ['', nd],
+      ['noisy_mix_', d],
+    ] as const) {
+      const prom: { value: number | null; reason?: string; detail?: string } =
+        process.env.VIGIL_BENCH_SKIP_PEERS === '1'
+          ? { value: null, reason: 'skipped: VIGIL_BENCH_SKIP_PEERS=1' }
+          : await prometheusBytesPerSample(data, log);
+      result[`${prefix}prometheus_bytes_per_sample`] = prom.value;
+      if (prom.reason !== undefined) result[`${prefix}prometheus_bytes_per_sample_reason`] = prom.reason;
+      if (prom.detail !== undefined) result[`${prefix}prometheus_detail`] = prom.detail;
+    }
+    result.node_mix_data = `${nd.labels.length} series × ${nd.samples} samples at 10 s: every series of a real prometheus-node-exporter 1.5.0 (${hosts} hosts), moving as it did between two real scrapes (bench/node-mix.ts)`;
+    result.noisy_mix_data = `${seriesCount} series × 24 h at 10 s (${HOST_MIX.length} per host: 4 CPU ratios with one decimal, 2 memory byte gauges, 3 counters, 1 constant)`;
     return result;
   } finally {
     if (process.env.VIGIL_BENCH_KEEP === '1') log(`kept ${work}`);

@@ -3,6 +3,7 @@ import client from 'prom-client';
 import {
   type AppendResult,
   DEFAULT_LABEL_LIMITS,
+  doubleArray,
   type LabelLimits,
   type Logger,
   normalizeLabels,
@@ -129,7 +130,7 @@ export class IngestPipeline {
       if (!ok) {
         // Rare path: split out the bad timestamps one by one.
         const ts: number[] = [];
-        const vs: number[] = [];
+        const vs = doubleArray();
         for (let j = 0; j < s.timestamps.length; j++) {
           const t = s.timestamps[j] as number;
           if (!Number.isSafeInteger(t) || t < 0) rejected.push({ series: i, sample: j, reason: 'bad_timestamp' });
@@ -181,7 +182,7 @@ export class IngestPipeline {
           const d = drop.get(i);
           if (!d) return s;
           const ts: number[] = [];
-          const vs: number[] = [];
+          const vs = doubleArray();
           for (let j = 0; j < s.timestamps.length; j++)
             if (!d.has(j)) {
               ts.push(s.timestamps[j] as number);

@@ -1,29 +1,6 @@
 import type { Labels } from '../core/index.js';
 
-const f64 = new Float64Array(1);
-const u32 = new Uint32Array(f64.buffer);
-
-/** Prometheus' staleness marker: the NaN with bit pattern 0x7ff0000000000002. */
-export const STALE_NAN: number = (() => {
-  const buf = new DataView(new ArrayBuffer(8));
-  buf.setUint32(0, 0x7ff00000);
-  buf.setUint32(4, 0x00000002);
-  return buf.getFloat64(0);
-})();
-
-const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
-
-/**
- * True when `v` is Prometheus' staleness marker (not an ordinary NaN). V8 sets the quiet bit when the
- * marker is stored in a plain number array (0x7ff8000000000002), so both forms count; payload 2 is what matters.
- */
-export function isStaleNaN(v: number): boolean {
-  if (!Number.isNaN(v)) return false;
-  f64[0] = v;
-  const hi = (LITTLE_ENDIAN ? u32[1] : u32[0]) as number;
-  const lo = LITTLE_ENDIAN ? u32[0] : u32[1];
-  return (hi & 0x7ff7ffff) === 0x7ff00000 && lo === 2;
-}
+export { isStaleNaN, STALE_NAN } from '../core/index.js';
 
 /** Formats a float as Go's `strconv.FormatFloat(v, 'f', -1, 64)`, which Prometheus uses for sample values. */
 export function formatValue(v: number): string {

@@ -1,3 +1,4 @@
+import { isStaleNaN } from '../core/index.js';
 import type { StepQuery } from './interface.js';
 
 /** Reset-aware increase from `prev` to `v`, as Prometheus' `increase` treats counter resets. */
@@ -67,6 +68,8 @@ export class StepAccumulator {
   addSamples(ts: ArrayLike<number>, vs: ArrayLike<number>, from: number, to: number): void {
     for (let i = from; i < to; i++) {
       const v = vs[i]!;
+      // A staleness marker ends a series; it is not a value to aggregate.
+      if (isStaleNaN(v)) continue;
       this.add(ts[i]!, v, v, v, 1, v, Number.NaN, false);
     }
   }

@@ -1,5 +1,5 @@
 import { crc32 } from 'node:zlib';
-import { VigilError } from '../core/index.js';
+import { sameSampleValue, VigilError } from '../core/index.js';
 import { BitReader, BitWriter } from './bits.js';
 
 /**
@@ -389,7 +389,7 @@ function readXor(r: BitReader, n: number, out: Float64Array, off: number): void 
 export function writeValues(w: BitWriter, vs: ArrayLike<number>, from: number, to: number): void {
   const first = vs[from]!;
   let constant = true;
-  for (let i = from + 1; i < to && constant; i++) constant = Object.is(vs[i], first);
+  for (let i = from + 1; i < to && constant; i++) constant = sameSampleValue(vs[i]!, first);
   if (constant) {
     w.writeBits(COL_CONSTANT, 2);
     f64[0] = first;

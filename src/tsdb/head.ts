@@ -1,4 +1,4 @@
-import type { Labels } from '../core/index.js';
+import { type Labels, sameSampleValue } from '../core/index.js';
 
 /** One series in memory: identity, label set, and the head (unsealed samples, ascending, unique timestamps). */
 export interface MemSeries {
@@ -109,5 +109,5 @@ export function dropFront(s: MemSeries, k: number): void {
 
 /** True when two float64 values are bit-for-bit the same sample value (NaN equals NaN, -0 differs from 0). */
 export function sameValue(a: number, b: number): boolean {
-  return Object.is(a, b);
+  return sameSampleValue(a, b);
 }

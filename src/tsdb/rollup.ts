@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { VigilError } from '../core/index.js';
+import { isStaleNaN, VigilError } from '../core/index.js';
 import { counterIncrease, StepAccumulator } from './aggregate.js';
 import { BitReader, BitWriter } from './bits.js';
 import { beginBlob, decimalScale, finishBlob, openBlob, readTimestamps, readValues, writeTimestamps, writeValues } from './chunk.js';
@@ -153,6 +153,8 @@ export function bucketsFromSamples(
   for (let i = 0; i < k; i++) {
     const t = ts[i]!;
     const v = vs[i]!;
+    // A staleness marker ends a series; it is not a value to roll up.
+    if (isStaleNaN(v)) continue;
     const e = bucketEnd(t, res);
     if (e !== curEnd) {
       if (b >= 0 && scale >= 0) out.sum[b] = isum / p;
@@ -329,6 +331,8 @@ export class Rollups {
     const pending = this.pendingHours(s);
     const b = this.buf;
     const hasInc = bucketsFromSamples(b, s.ts, s.vs, k, M1, s.lastSealedV);
+    // A chunk of nothing but staleness markers has no buckets.
+    if (b.n === 0) return;
     this.stmt.insert1m.run(s.id, b.end[0]!, b.end[b.n - 1]!, encodeBuckets(b, hasInc));
     s.m1MaxT = b.end[b.n - 1]!;
     for (let i = 0; i < b.n; i++) mergeHour(pending, b, i, b.scale);

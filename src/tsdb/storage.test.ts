@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Registry } from 'prom-client';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { FakeClock } from '../core/index.js';
+import { FakeClock, isStaleNaN, STALE_NAN } from '../core/index.js';
 import { storageContract } from './contract.test-suite.js';
 import type { Storage } from './interface.js';
 import { type EmbeddedStorage, openStorage } from './storage.js';
@@ -140,6 +140,87 @@ describe('embedded store', () => {
       const b = before[i]!.filter(keep).flatMap((d) => d.values);
       for (let j = 0; j < a.length; j++) expect(a[j], `${queries[i]!.agg} ${queries[i]!.step} ${j}`).toBeCloseTo(b[j]!, 6);
     }
+    await store.close();
+  });
+
+  it('gathers raw chunks of closed windows into blocks without changing any raw answer, and keeps them across reopen', async () => {
+    let store = (await openStorage({ dir, retentionIntervalMs: 3_600_000 })) as EmbeddedStorage;
+    const start = Math.floor(Date.now() / HOUR) * HOUR - 40 * HOUR;
+    const ts: number[] = [];
+    // 10 s interval with a 20-minute gap every 7 hours, so some lookups land between chunks.
+    for (let t = start; t < start + 30 * HOUR; t += 10_000) if ((t - start) % (7 * HOUR) < 6.5 * HOUR) ts.push(t);
+    for (let i = 0; i < ts.length; i += 600) {
+      const part = ts.slice(i, i + 600);
+      await store.append('default', [{ labels: { __name__: 'g', host: 'b' }, timestamps: part, values: part.map(gauge) }]);
+    }
+    const sel = [{ name: 'host', op: '=' as const, value: 'b' }];
+    const probes = [
+      start - 1,
+      start,
+      start + 3 * HOUR + 5_000,
+      start + 6.6 * HOUR,
+      start + 13 * HOUR,
+      start + 29 * HOUR,
+      start + 40 * HOUR,
+    ];
+    const answers = async (s: EmbeddedStorage) => ({
+      ranges: await Promise.all([
+        s.select('default', sel, start, start + 30 * HOUR),
+        s.select('default', sel, start + 5 * HOUR + 1, start + 6 * HOUR + 7_000),
+        s.select('default', sel, start + 6.6 * HOUR, start + 6.8 * HOUR),
+      ]),
+      latest: await Promise.all(probes.map((at) => s.latest('default', sel, at))),
+      chunks: (await s.stats()).chunks,
+    });
+    const before = await answers(store);
+    expect(before.ranges[0]![0]!.timestamps).toEqual(ts.filter((t) => t <= (before.ranges[0]![0]!.timestamps.at(-1) ?? 0)));
+    let merged = 0;
+    for (let n = store.maintenanceStep(); n > 0; n = store.maintenanceStep()) merged += n;
+    expect(merged).toBeGreaterThanOrEqual(4);
+    expect(await answers(store)).toEqual(before);
+    // An old sample sent again is recognised as a duplicate (its chunk is found inside a block), not stored twice.
+    const dup = await store.append('default', [
+      { labels: { __name__: 'g', host: 'b' }, timestamps: [ts[100]!], values: [gauge(ts[100]!)] },
+    ]);
+    expect(dup.rejected).toEqual([]);
+    const changed = await store.append('default', [{ labels: { __name__: 'g', host: 'b' }, timestamps: [ts[100]!], values: [-1] }]);
+    expect(changed.rejected[0]?.reason).toBe('duplicate_timestamp');
+    await store.close();
+    store = (await openStorage({ dir, retentionIntervalMs: 3_600_000 })) as EmbeddedStorage;
+    expect(await answers(store)).toEqual(before);
+    await store.close();
+  });
+
+  it('keeps staleness markers as markers and never aggregates them as values, raw, sealed or rolled up', async () => {
+    const store = (await openStorage({ dir, retentionIntervalMs: 3_600_000 })) as EmbeddedStorage;
+    const t0 = Math.floor(Date.now() / HOUR) * HOUR - 10 * HOUR;
+    // Two values, a marker, then the series comes back; an ordinary NaN elsewhere stays an ordinary NaN.
+    const ts = [t0 + 10_000, t0 + 20_000, t0 + 30_000, t0 + 3 * HOUR, t0 + 3 * HOUR + 10_000];
+    const vs = [1, 2, STALE_NAN, 5, 6];
+    await store.append('default', [
+      { labels: { __name__: 's' }, timestamps: ts, values: vs },
+      { labels: { __name__: 'n' }, timestamps: [t0 + 10_000, t0 + 20_000], values: [Number.NaN, STALE_NAN] },
+    ]);
+    const check = async () => {
+      const sel = [{ name: '__name__', op: '=' as const, value: 's' }];
+      const [raw] = await store.select('default', sel, t0 + 30_000, t0 + 4 * HOUR);
+      expect(raw!.timestamps).toEqual(ts.slice(2));
+      expect(isStaleNaN(raw!.values[0]!)).toBe(true);
+      const [n] = await store.select('default', [{ name: '__name__', op: '=', value: 'n' }], t0, t0 + HOUR);
+      expect(n!.values.map(isStaleNaN)).toEqual([false, true]);
+      expect(Number.isNaN(n!.values[0]!)).toBe(true);
+      for (const step of [60_000, HOUR]) {
+        const q = { start: t0 + step, end: t0 + 4 * HOUR, step, agg: 'count' as const };
+        const [count] = await store.selectStep('default', sel, q);
+        const [avg] = await store.selectStep('default', sel, { ...q, agg: 'avg' });
+        expect(count!.values.reduce((a, b) => a + b, 0)).toBe(4);
+        expect(avg!.values[0]).toBe(1.5);
+      }
+    };
+    await check();
+    await store.sealAll();
+    while (store.maintenanceStep(500) > 0);
+    await check();
     await store.close();
   });
 

@@ -5,6 +5,8 @@ import client, { type Counter, type Registry } from 'prom-client';
 import {
   type AppendResult,
   type Clock,
+  doubleArray,
+  isStaleNaN,
   type LabelMatcher,
   type Labels,
   type Logger,
@@ -17,6 +19,7 @@ import {
 } from '../core/index.js';
 import { StepAccumulator } from './aggregate.js';
 import { type DecodedChunk, decodeChunk, decodeChunkInto, encodeChunk } from './chunk.js';
+import { ChunkStore } from './chunk-store.js';
 import { dropFront, insertSample, lowerBound, type MemSeries, newSeries, pushSample, sameValue } from './head.js';
 import type { LatestSample, SeriesData, SeriesRef, StepQuery, Storage, StorageStats } from './interface.js';
 import { LabelIndex } from './label-index.js';
@@ -68,13 +71,6 @@ CREATE TABLE IF NOT EXISTS series (
   h1_max_t INTEGER,
   UNIQUE (tenant, labels)
 );
-CREATE TABLE IF NOT EXISTS chunks (
-  series_id INTEGER NOT NULL,
-  min_t INTEGER NOT NULL,
-  max_t INTEGER NOT NULL,
-  data BLOB NOT NULL
-);
-CREATE INDEX IF NOT EXISTS chunks_by_series ON chunks (series_id, max_t);
 `;
 
 interface Waiter {
@@ -179,19 +175,14 @@ export class EmbeddedStorage implements Storage {
   private flushScheduled = false;
   private closed = false;
   private nextId = 1;
-  private chunkCount = 0;
   private readonly timers: NodeJS.Timeout[] = [];
   private toSeal: MemSeries[] = [];
   private readonly stmt: {
     insertSeries: Database.Statement;
     setMinT: Database.Statement;
-    insertChunk: Database.Statement;
-    chunksIn: Database.Statement;
-    chunkAt: Database.Statement;
-    lastChunkAtOrBefore: Database.Statement;
   };
+  private readonly chunks: ChunkStore;
   private readonly sealTx: () => void;
-  private readonly retentionCursor = { raw: 0 };
   private seriesArray: MemSeries[] = [];
   private readonly scratch: DecodedChunk = { timestamps: new Float64Array(256), values: new Float64Array(256) };
 
@@ -208,7 +199,9 @@ export class EmbeddedStorage implements Storage {
     this.walCheckpointBytes = opts.walCheckpointBytes ?? 64 * 1024 * 1024;
     mkdirSync(dir, { recursive: true });
     this.db = new Database(join(dir, 'vigil.db'));
-    // Only takes effect on a new file; lets maintenance hand pages freed by retention and merging back to the OS.
+    // Both only take effect on a new file. Auto-vacuum lets maintenance hand pages freed by retention and
+    // merging back to the OS; 16 KiB pages hold several multi-kilobyte blocks each instead of one per page.
+    this.db.pragma('page_size = 16384');
     this.db.pragma('auto_vacuum = INCREMENTAL');
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
@@ -217,13 +210,8 @@ export class EmbeddedStorage implements Storage {
     this.stmt = {
       insertSeries: this.db.prepare('INSERT INTO series (id, tenant, labels) VALUES (?, ?, ?)'),
       setMinT: this.db.prepare('UPDATE series SET min_t = ? WHERE id = ? AND min_t IS NULL'),
-      insertChunk: this.db.prepare('INSERT INTO chunks (series_id, min_t, max_t, data) VALUES (?, ?, ?, ?)'),
-      chunksIn: this.db.prepare('SELECT data FROM chunks WHERE series_id = ? AND max_t >= ? AND min_t <= ? ORDER BY max_t').pluck(),
-      chunkAt: this.db.prepare('SELECT data FROM chunks WHERE series_id = ? AND max_t >= ? AND min_t <= ? LIMIT 1').pluck(),
-      lastChunkAtOrBefore: this.db
-        .prepare('SELECT data FROM chunks WHERE series_id = ? AND min_t <= ? ORDER BY max_t DESC LIMIT 1')
-        .pluck(),
     };
+    this.chunks = new ChunkStore(this.db);
     this.sealTx = this.db.transaction(() => {
       for (const s of this.toSeal) this.sealReady(s);
     });
@@ -262,19 +250,13 @@ export class EmbeddedStorage implements Storage {
       if (r.id >= this.nextId) this.nextId = r.id + 1;
     }
     // Newest sealed time per series, read from the chunk index rather than kept up to date on every seal.
-    for (const r of this.db
-      .prepare('SELECT series_id AS id, max(max_t) AS t FROM chunks GROUP BY series_id')
-      .iterate() as IterableIterator<{
-      id: number;
-      t: number;
-    }>) {
-      const s = this.byId.get(r.id);
+    for (const [id, t] of this.chunks.newestPerSeries()) {
+      const s = this.byId.get(id);
       if (s === undefined) continue;
-      s.sealedMaxT = r.t;
-      s.maxT = Math.max(s.maxT, r.t);
+      s.sealedMaxT = t;
+      s.maxT = Math.max(s.maxT, t);
     }
     this.rollups.load((id) => this.byId.get(id));
-    this.chunkCount = (this.db.prepare('SELECT count(*) FROM chunks').pluck().get() as number) ?? 0;
     const walDir = join(this.dir, 'wal');
     mkdirSync(walDir, { recursive: true });
     const segments = listSegments(walDir);
@@ -408,7 +390,7 @@ export class EmbeddedStorage implements Storage {
       }
       return this.window > 0 ? 'too_old' : 'out_of_order';
     }
-    const blob = this.stmt.chunkAt.get(s.id, t, t) as Buffer | undefined;
+    const blob = this.chunks.at(s.id, t);
     if (blob !== undefined) {
       const c = decodeChunk(blob);
       const i = lowerBound(c.timestamps, c.timestamps.length, t);
@@ -435,19 +417,27 @@ export class EmbeddedStorage implements Storage {
     const minT = s.ts[0]!;
     const maxT = s.ts[k - 1]!;
     const blob = encodeChunk(s.ts, s.vs, 0, k);
-    this.stmt.insertChunk.run(s.id, minT, maxT, blob);
-    if (s.lastSealedV === undefined && s.sealedMaxT > Number.NEGATIVE_INFINITY) s.lastSealedV = this.valueAt(s, s.sealedMaxT);
+    this.chunks.insert(s.id, minT, maxT, blob);
+    if (s.lastSealedV === undefined && s.sealedMaxT > Number.NEGATIVE_INFINITY) {
+      const v = this.valueAt(s, s.sealedMaxT);
+      s.lastSealedV = v !== undefined && isStaleNaN(v) ? undefined : v;
+    }
     this.rollups.add(s, k);
     if (s.sealedMaxT === Number.NEGATIVE_INFINITY) this.stmt.setMinT.run(minT, s.id);
     s.sealedMaxT = maxT;
-    s.lastSealedV = s.vs[k - 1]!;
-    this.chunkCount++;
+    // The previous value for counter increases is the last real one: a staleness marker is not a value.
+    for (let j = k - 1; j >= 0; j--) {
+      if (!isStaleNaN(s.vs[j]!)) {
+        s.lastSealedV = s.vs[j]!;
+        break;
+      }
+    }
     this.metrics?.sealed.inc();
     dropFront(s, k);
   }
 
   private valueAt(s: MemSeries, t: number): number | undefined {
-    const blob = this.stmt.chunkAt.get(s.id, t, t) as Buffer | undefined;
+    const blob = this.chunks.at(s.id, t);
     if (blob === undefined) return undefined;
     const c = decodeChunk(blob);
     const i = lowerBound(c.timestamps, c.timestamps.length, t);
@@ -517,12 +507,12 @@ export class EmbeddedStorage implements Storage {
 
   /**
    * One step of background maintenance: retention, then merging of closed 6-hour windows of 1m
-   * rollups. Returns how many windows were merged, so callers (benchmarks) can run it until idle.
+   * rollups and of raw chunks (into blocks). Returns how many windows were merged, so callers (benchmarks) can run it until idle.
    */
   maintenanceStep(compactBudget = 50): number {
     this.check();
     this.retentionStep();
-    const merged = this.rollups.compactStep(this.seriesList(), compactBudget);
+    const merged = this.rollups.compactStep(this.seriesList(), compactBudget) + this.chunks.compactStep(this.seriesList(), compactBudget);
     if ((this.db.pragma('freelist_count', { simple: true }) as number) > 0) this.db.pragma('incremental_vacuum(512)');
     return merged;
   }
@@ -535,21 +525,8 @@ export class EmbeddedStorage implements Storage {
   /** One small retention step: deletes expired rows among the next few hundred of each table. */
   private retentionStep(): void {
     const now = this.clock.now();
-    const rawCut = now - this.retention.raw;
-    const rows = this.db
-      .prepare('SELECT rowid AS id, max_t FROM chunks WHERE rowid > ? ORDER BY rowid LIMIT 500')
-      .all(this.retentionCursor.raw) as { id: number; max_t: number }[];
-    if (rows.length === 0) this.retentionCursor.raw = 0;
-    else this.retentionCursor.raw = rows[rows.length - 1]!.id;
-    const expired = rows.filter((r) => r.max_t < rawCut).map((r) => r.id);
-    if (expired.length > 0) {
-      const del = this.db.prepare('DELETE FROM chunks WHERE rowid = ?');
-      this.db.transaction(() => {
-        for (const id of expired) del.run(id);
-      })();
-      this.chunkCount -= expired.length;
-      this.metrics?.retentionDeleted.inc({ resolution: 'raw' }, expired.length);
-    }
+    const expired = this.chunks.retentionStep(now - this.retention.raw);
+    if (expired > 0) this.metrics?.retentionDeleted.inc({ resolution: 'raw' }, expired);
     const deleted = this.rollups.retentionStep(now - this.retention['1m'], now - this.retention['1h']);
     if (this.metrics) {
       this.metrics.retentionDeleted.inc({ resolution: '1m' }, deleted.m1);
@@ -571,12 +548,12 @@ export class EmbeddedStorage implements Storage {
   ): void {
     if (start <= s.sealedMaxT) {
       const c = this.scratch;
-      for (const blob of this.stmt.chunksIn.all(s.id, start, end) as Buffer[]) {
+      this.chunks.forEach(s.id, start, end, (blob) => {
         const n = decodeChunkInto(blob, c);
         const from = c.timestamps[0]! >= start ? 0 : lowerBound(c.timestamps, n, start);
         const to = c.timestamps[n - 1]! <= end ? n : lowerBound(c.timestamps, n, end + 1);
         if (to > from) visit(c.timestamps, c.values, from, to);
-      }
+      });
     }
     if (s.n > 0) {
       const from = lowerBound(s.ts, s.n, start);
@@ -621,7 +598,7 @@ export class EmbeddedStorage implements Storage {
     for (const s of this.selectSeries(tenant, matchers)) {
       if (s.minT > end || s.maxT < start) continue;
       const timestamps: number[] = [];
-      const values: number[] = [];
+      const values = doubleArray();
       this.forEachRaw(s, start, end, (ts, vs, from, to) => {
         for (let i = from; i < to; i++) {
           timestamps.push(ts[i]!);
@@ -665,11 +642,8 @@ export class EmbeddedStorage implements Storage {
         continue;
       }
       if (s.sealedMaxT === Number.NEGATIVE_INFINITY || s.minT > limit) continue;
-      const blob = this.stmt.lastChunkAtOrBefore.get(s.id, Math.min(limit, Number.MAX_SAFE_INTEGER)) as Buffer | undefined;
-      if (blob === undefined) continue;
-      const c = decodeChunk(blob);
-      const j = lowerBound(c.timestamps, c.timestamps.length, limit === Number.POSITIVE_INFINITY ? limit : limit + 1) - 1;
-      if (j >= 0) out.push({ labels: { ...s.labels }, t: c.timestamps[j]!, v: c.values[j]! });
+      const last = this.chunks.lastAtOrBefore(s.id, Math.min(limit, Number.MAX_SAFE_INTEGER));
+      if (last !== undefined) out.push({ labels: { ...s.labels }, t: last.t, v: last.v });
     }
     return out;
   }
@@ -678,7 +652,7 @@ export class EmbeddedStorage implements Storage {
     this.check();
     let headSamples = 0;
     for (const s of this.byId.values()) headSamples += s.n;
-    return { series: this.byId.size, headSamples, chunks: this.chunkCount, diskBytes: dirBytes(this.dir) };
+    return { series: this.byId.size, headSamples, chunks: this.chunks.count, diskBytes: dirBytes(this.dir) };
   }
 
   /** Seals every head sample into chunks regardless of the out-of-order window (benchmarks and tests of compression). */

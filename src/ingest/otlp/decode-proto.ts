@@ -83,7 +83,8 @@ class Reader {
     this.need(8, end);
     const v = this.view.getFloat64(this.pos, true);
     this.pos += 8;
-    return v;
+    // Any NaN a sender writes is the ordinary NaN: only remote_write carries staleness markers.
+    return Number.isNaN(v) ? Number.NaN : v;
   }
 
   /** fixed64 nanoseconds → ms. */

@@ -1,4 +1,4 @@
-import { type Labels, type SeriesSamples, VigilError } from '../../core/index.js';
+import { doubleArray, type Labels, type SeriesSamples, VigilError } from '../../core/index.js';
 import type { IngestRejection } from '../route-deps.js';
 
 /** A decoded remote_write 1.0 WriteRequest: float series ready for the pipeline, plus what was refused. */
@@ -156,10 +156,20 @@ class WriteRequestDecoder {
     return problem;
   }
 
+  /**
+   * The NaN whose 8 bytes start at `pos`: Prometheus' staleness marker when the bits are exactly
+   * 0x7ff0000000000002 (Prometheus compares all 64), otherwise the ordinary NaN, so that no other NaN a
+   * sender writes can later pass for a marker whose quiet bit V8 has set.
+   */
+  private nanAt(pos: number): number {
+    const marker = this.view.getUint32(pos, true) === 2 && this.view.getUint32(pos + 4, true) === 0x7ff00000;
+    return marker ? this.view.getFloat64(pos, true) : Number.NaN;
+  }
+
   private timeSeries(end: number, index: number, out: DecodedWriteRequest): void {
     let labels: Labels = {};
     const timestamps: number[] = [];
-    const values: number[] = [];
+    const values = doubleArray();
     let problem: string | null = null;
     let histograms = 0;
     while (this.pos < end) {
@@ -215,6 +225,7 @@ class WriteRequestDecoder {
           if (st === 0x09) {
             if (sampleEnd - this.pos < 8) throw malformed('truncated sample value', this.pos);
             v = this.view.getFloat64(this.pos, true);
+            if (Number.isNaN(v)) v = this.nanAt(this.pos);
             this.pos += 8;
           } else if (st === 0x10) {
             t = this.varint(sampleEnd);
