@@ -69,6 +69,29 @@ function roundTrip(ts: number[], vs: number[]): void {
 }
 
 describe('chunk codec', () => {
+  it('stores a constant integer column as a varint, exactly, at the edges of its range', () => {
+    const ts = Array.from({ length: 120 }, (_, i) => 1_700_000_000_000 + i * 10_000);
+    for (const v of [0, 1, -5, 4096, 2 ** 51 - 1, -(2 ** 51 - 1), 2 ** 51, Number.MAX_SAFE_INTEGER, -0, 0.5]) {
+      const blob = encodeChunk(
+        ts,
+        ts.map(() => v),
+      );
+      expect(Object.is(decodeChunk(blob).values[119], v), String(v)).toBe(true);
+    }
+    // 120 regular timestamps take 15 bytes; a small constant adds one byte where 64 raw bits took eight.
+    expect(
+      encodeChunk(
+        ts,
+        ts.map(() => 7),
+      ).length,
+    ).toBeLessThan(
+      encodeChunk(
+        ts,
+        ts.map(() => 7.25),
+      ).length - 6,
+    );
+  });
+
   it('round-trips arbitrary timestamps and float64 values exactly', () => {
     fc.assert(
       fc.property(

@@ -16,6 +16,8 @@ const FORMAT_V1 = 1;
 const COL_XOR = 0;
 const COL_DECIMAL = 1;
 const COL_CONSTANT = 2;
+/** A constant safe integer (counts, zeros, sizes in bytes): zigzag varint instead of 64 raw bits. */
+const COL_CONSTANT_INT = 3;
 const MAX_SCALE = 12;
 /** Most samples (or buckets) one blob may hold; head snapshots can exceed a chunk's 120. */
 const MAX_BLOB_COUNT = 1 << 24;
@@ -390,6 +392,11 @@ export function writeValues(w: BitWriter, vs: ArrayLike<number>, from: number, t
   const first = vs[from]!;
   let constant = true;
   for (let i = from + 1; i < to && constant; i++) constant = sameSampleValue(vs[i]!, first);
+  if (constant && Number.isInteger(first) && Math.abs(first) < 2 ** 51 && !Object.is(first, -0)) {
+    w.writeBits(COL_CONSTANT_INT, 2);
+    w.writeVarint(first < 0 ? -first * 2 - 1 : first * 2);
+    return;
+  }
   if (constant) {
     w.writeBits(COL_CONSTANT, 2);
     f64[0] = first;
@@ -412,7 +419,12 @@ export function readValues(r: BitReader, n: number, out: Float64Array, off: numb
   const kind = r.readBits(2);
   if (kind === COL_DECIMAL) readDecimal(r, n, out, off);
   else if (kind === COL_XOR) readXor(r, n, out, off);
-  else if (kind === COL_CONSTANT) {
+  else if (kind === COL_CONSTANT_INT) {
+    const z = r.readVarint();
+    if (z > Number.MAX_SAFE_INTEGER) throw corrupt('constant out of range');
+    const v = z % 2 === 0 ? z / 2 : -(z + 1) / 2;
+    for (let i = 0; i < n; i++) out[off + i] = v;
+  } else if (kind === COL_CONSTANT) {
     dv.setUint32(4, r.readBits(32), true);
     dv.setUint32(0, r.readBits(32), true);
     const v = f64[0]!;
