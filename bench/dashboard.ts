@@ -6,6 +6,7 @@ import { gzipSync } from 'node:zlib';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { type RunningServer, startServer } from '../src/api/index.js';
 import { configSchema, packageRoot, type SeriesSamples } from '../src/core/index.js';
+import { forecastConfigSchema } from '../src/forecast/index.js';
 import type { BenchOptions, BenchResult } from './types.js';
 
 /** One sentence shown by `vigil bench --help`. */
@@ -215,11 +216,17 @@ export function ensureDashboardBuilt(): string {
   return dist;
 }
 
+/** Options of a harness server. */
+export interface HarnessOptions {
+  /** How often capacity forecasts run (default the server's 5 min: after the one at start, none during a benchmark). */
+  forecastIntervalMs?: number;
+}
+
 /** A Vigil server on a random loopback port with a fresh data directory, the harness admin and agent key. */
-export async function startHarnessServer(): Promise<RunningServer & { dataDir: string }> {
+export async function startHarnessServer(opts: HarnessOptions = {}): Promise<RunningServer & { dataDir: string }> {
   ensureDashboardBuilt();
   const dataDir = mkdtempSync(join(tmpdir(), 'vigil-dash-'));
-  const config = configSchema.parse({
+  const core = configSchema.parse({
     server: {
       host: '127.0.0.1',
       port: 0,
@@ -230,6 +237,10 @@ export async function startHarnessServer(): Promise<RunningServer & { dataDir: s
     },
     log: { level: 'silent' },
   });
+  const config =
+    opts.forecastIntervalMs === undefined
+      ? core
+      : { ...core, forecast: forecastConfigSchema.parse({ interval: opts.forecastIntervalMs / 1000 }) };
   const server = await startServer({ config });
   return {
     ...server,
@@ -304,7 +315,7 @@ export function bundleSizes(dist: string): { totalKb: number; initialKb: number 
 /** The little of the page's globals the timing predicates use (this Node.js project compiles without DOM types). */
 interface PageGlobals {
   document: { querySelectorAll(sel: string): { length: number }; querySelector(sel: string): unknown };
-  performance: { now(): number; getEntriesByType(type: string): { name: string; responseEnd: number }[] };
+  performance: { now(): number; getEntriesByType(type: string): { name: string; requestStart?: number; responseEnd: number }[] };
 }
 
 function median(xs: number[]): number {
@@ -330,7 +341,7 @@ export async function timeFleetPage(page: Page, url: string, hosts: number): Pro
   return (await h.jsonValue()) as number;
 }
 
-/** When the last query of the current page answered (ms from navigation start): the server's share of a page's time. */
+/** When the last data read of the current page (PromQL or chart query) answered, in ms from navigation start. */
 export async function lastQueryAnswered(page: Page): Promise<number> {
   return page.evaluate(() => {
     const g = globalThis as unknown as PageGlobals;
@@ -338,9 +349,20 @@ export async function lastQueryAnswered(page: Page): Promise<number> {
       0,
       ...g.performance
         .getEntriesByType('resource')
-        .filter((e) => e.name.includes('/api/v1/query'))
+        .filter((e) => e.name.includes('/api/v1/query') || e.name.includes('/api/v1/charts'))
         .map((e) => e.responseEnd),
     );
+  });
+}
+
+/** Each data read of the current page (PromQL or chart query): its path and how long it took from request to last byte (ms). */
+export async function dataRequests(page: Page): Promise<{ path: string; ms: number }[]> {
+  return page.evaluate(() => {
+    const g = globalThis as unknown as PageGlobals;
+    return g.performance
+      .getEntriesByType('resource')
+      .filter((e) => e.name.includes('/api/v1/query') || e.name.includes('/api/v1/charts'))
+      .map((e) => ({ path: new URL(e.name).pathname, ms: e.responseEnd - (e.requestStart ?? 0) }));
   });
 }
 
@@ -401,6 +423,7 @@ export async function run(opts: BenchOptions): Promise<BenchResult> {
       const fleet: number[] = [];
       const host: number[] = [];
       const hostQueries: number[] = [];
+      const requests = new Map<string, number[]>();
       // One warm-up of each page (browser and server caches), then the measured runs.
       await timeFleetPage(browser.page, server.url, hosts);
       await timeHostPage(browser.page, server.url, 'big-0', '24h', 12);
@@ -408,10 +431,16 @@ export async function run(opts: BenchOptions): Promise<BenchResult> {
         fleet.push(await timeFleetPage(browser.page, server.url, hosts));
         host.push(await timeHostPage(browser.page, server.url, 'big-0', '24h', 12));
         hostQueries.push(await lastQueryAnswered(browser.page));
+        for (const r of await dataRequests(browser.page)) requests.set(r.path, [...(requests.get(r.path) ?? []), r.ms]);
       }
       opts.log(`fleet page (${hosts} hosts) runs: ${fleet.map((x) => x.toFixed(0)).join(', ')} ms`);
       opts.log(
         `host page (12+ charts, 24 h) runs: ${host.map((x) => x.toFixed(0)).join(', ')} ms; last query answered at ${hostQueries.map((x) => x.toFixed(0)).join(', ')} ms`,
+      );
+      opts.log(
+        `host page data requests (request to last byte, median): ${[...requests]
+          .map(([path, ms]) => `${path} ×${ms.length / runs} ${median(ms).toFixed(0)} ms`)
+          .join(', ')}`,
       );
       opts.log(
         `load average during the run: ${loadavg()

@@ -469,6 +469,59 @@ export const ROUTE_DOCS: Readonly<Record<string, RouteDoc>> = {
       },
     }),
   },
+  'GET /api/v1/charts': {
+    tag: 'dashboard',
+    summary: 'Chart data: several step-aggregated selections over one time grid, in one request',
+    description:
+      'For each `q`, every series the selector matches, aggregated by the store per step bucket: bucket k ends at ' +
+      '`start + k·step` and covers `(end_k − step, end_k]`; `rate` is the per-second increase of a counter in the bucket ' +
+      '(resets handled, no extrapolation). Rollups are read when `start` and `step` are multiples of 1 min (step ≥ 2 min) ' +
+      'or 1 h, so long ranges stay cheap. Not PromQL: for Prometheus semantics use `/api/v1/query_range`.',
+    params: [
+      q('start', 'first grid point (Unix ms)', { type: 'integer' }, true),
+      q('end', 'last time the grid may reach (Unix ms)', { type: 'integer' }, true),
+      q('step', 'grid spacing (ms); at most 11,000 points', { type: 'integer' }, true),
+      q(
+        'q',
+        '`<aggregation>:<selector>`, repeatable (at most 20); aggregation one of `avg`, `min`, `max`, `sum`, `count`, `last`, `rate`',
+        { type: 'array', items: { type: 'string' } },
+        true,
+      ),
+    ],
+    responses: {
+      ...ok('one result per `q`, in order', {
+        type: 'object',
+        properties: {
+          start: { type: 'integer', description: 'Unix ms of grid point 0' },
+          step: { type: 'integer', description: 'ms between grid points' },
+          points: { type: 'integer', description: 'length of every `values` array' },
+          results: {
+            type: 'array',
+            items: {
+              type: 'object',
+              properties: {
+                series: {
+                  type: 'array',
+                  items: {
+                    type: 'object',
+                    properties: {
+                      labels: ref('Labels'),
+                      values: {
+                        type: 'array',
+                        description: 'one per grid point: a number, `"NaN"`/`"+Inf"`/`"-Inf"`, or null where the bucket has no sample',
+                        items: { type: ['number', 'string', 'null'] },
+                      },
+                    },
+                  },
+                },
+              },
+            },
+          },
+        },
+      }),
+      '400': VIGIL_ERROR('a missing or malformed parameter (`BAD_REQUEST`), a bad selector or an answer too large (`BAD_QUERY`)'),
+    },
+  },
   'GET /api/v1/anomalies': {
     tag: 'fleet',
     summary: 'Anomalies, newest first',

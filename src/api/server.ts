@@ -42,6 +42,7 @@ import { EventHub } from './event-hub.js';
 import { forecastSignal } from './forecast-signal.js';
 import { registerAnomalyRoutes } from './routes/anomalies.js';
 import { registerAuthRoutes } from './routes/auth.js';
+import { registerChartRoutes } from './routes/charts.js';
 import { registerDocsRoutes } from './routes/docs.js';
 import { registerHealthRoutes } from './routes/health.js';
 import { registerHostRoutes } from './routes/hosts.js';
@@ -217,6 +218,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   registerAnomalyRoutes(app, { log: anomalies });
   registerModelRoutes(app, { detection });
   registerHostRoutes(app, { querier: storage, clock, models: (tenant) => detection.models(tenant) });
+  registerChartRoutes(app, { querier: storage });
   registerDocsRoutes(app);
   opts.extraRoutes?.(app);
   const root = packageRoot();

@@ -40,7 +40,7 @@ describe.skipIf(chromiumPath() === null)('dashboard in Chromium', () => {
 
   beforeAll(async () => {
     mkdirSync(SHOTS, { recursive: true });
-    server = await startHarnessServer();
+    server = await startHarnessServer({ forecastIntervalMs: 3000 });
     await ingestFleet(server.url, HARNESS_AGENT_KEY, { prefix: 'web', hosts: FLEET, start: t0 - 3 * 3_600_000, end: t0, stepMs: 30_000 });
     // One host with more than a day of history, so its models are past learning and can flag the spike below.
     await ingestFleet(server.url, HARNESS_AGENT_KEY, { prefix: 'db', hosts: 1, start: t0 - 26 * 3_600_000, end: t0, stepMs: 60_000 });
@@ -191,6 +191,7 @@ describe.skipIf(chromiumPath() === null)('dashboard in Chromium', () => {
       await page.waitForSelector(`[data-page="${name}"]`);
       await page.waitForFunction(() => !document.body.textContent?.includes('Loading'), undefined, { timeout: 10_000 });
       expect(await page.$$eval('.error', (els) => els.map((e) => e.textContent))).toEqual([]);
+      if (name === 'capacity') await page.waitForSelector('[data-testid="capacity-table"] .chart-box[data-drawn]', { timeout: 30_000 });
       if (name !== 'settings' && name !== 'incidents') await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
     }
     await page.fill('input[placeholder="e.g. web servers"]', 'browser test');

@@ -55,6 +55,7 @@ const TABLE: Record<string, AuthScope> = {
   'GET /api/v1/anomalies': 'read',
   'GET /api/v1/models': 'read',
   'GET /api/v1/hosts': 'read',
+  'GET /api/v1/charts': 'read',
   'POST /api/v1/ingest': 'ingest',
   'POST /api/v1/write': 'ingest',
   'POST /v1/metrics': 'ingest',

@@ -1,4 +1,5 @@
-import { lazy, type ReactNode, Suspense, useCallback, useEffect, useState } from 'react';
+import { type ReactNode, useCallback, useEffect, useState } from 'react';
+import { Deferred, type Loader, loader } from './components/deferred.js';
 import { Link } from './components/ui.js';
 import { ApiError, api, onUnauthorized } from './lib/api.js';
 import { navigate, useLocation } from './lib/router.js';
@@ -8,11 +9,31 @@ import type { Me } from './lib/types.js';
 import { FleetPage } from './pages/fleet.js';
 import { LoginPage } from './pages/login.js';
 
-const HostPage = lazy(() => import('./pages/host.js').then((m) => ({ default: m.HostPage })));
-const IncidentsPage = lazy(() => import('./pages/incidents.js').then((m) => ({ default: m.IncidentsPage })));
-const AlertsPage = lazy(() => import('./pages/alerts.js').then((m) => ({ default: m.AlertsPage })));
-const CapacityPage = lazy(() => import('./pages/capacity.js').then((m) => ({ default: m.CapacityPage })));
-const SettingsPage = lazy(() => import('./pages/settings.js').then((m) => ({ default: m.SettingsPage })));
+// Every page but the fleet (the landing page) is its own chunk.
+const PAGES = {
+  host: loader(() => import('./pages/host.js')),
+  incidents: loader(() => import('./pages/incidents.js')),
+  alerts: loader(() => import('./pages/alerts.js')),
+  capacity: loader(() => import('./pages/capacity.js')),
+  settings: loader(() => import('./pages/settings.js')),
+};
+
+/** The chunk of the page at `path`, if it has one. */
+function chunkOf(path: string): Loader<unknown> | undefined {
+  if (/^\/hosts\/[^/]+$/.test(path)) return PAGES.host;
+  if (/^\/incidents(\/[^/]+)?$/.test(path)) return PAGES.incidents;
+  if (path === '/alerts') return PAGES.alerts;
+  if (path === '/capacity') return PAGES.capacity;
+  if (path === '/settings') return PAGES.settings;
+  return undefined;
+}
+
+/** Starts fetching the chunk of the page at `path`, so it arrives while the app checks the session. */
+export function preloadPage(path: string): void {
+  void chunkOf(path)
+    ?.load()
+    .catch(() => undefined);
+}
 
 const NAV = [
   { to: '/', label: 'Fleet', key: 'f' },
@@ -24,20 +45,21 @@ const NAV = [
 
 function route(path: string, me: Me): ReactNode {
   const host = /^\/hosts\/([^/]+)$/.exec(path);
-  if (host) return <HostPage host={decodeURIComponent(host[1]!)} />;
+  if (host) return <Deferred key="host" from={PAGES.host} render={(m) => <m.HostPage host={decodeURIComponent(host[1]!)} />} />;
   const inc = /^\/incidents\/([^/]+)$/.exec(path);
-  if (inc) return <IncidentsPage id={decodeURIComponent(inc[1]!)} me={me} />;
+  if (inc)
+    return <Deferred key="incidents" from={PAGES.incidents} render={(m) => <m.IncidentsPage id={decodeURIComponent(inc[1]!)} me={me} />} />;
   switch (path) {
     case '/':
       return <FleetPage />;
     case '/incidents':
-      return <IncidentsPage me={me} />;
+      return <Deferred key="incidents" from={PAGES.incidents} render={(m) => <m.IncidentsPage me={me} />} />;
     case '/alerts':
-      return <AlertsPage me={me} />;
+      return <Deferred key="alerts" from={PAGES.alerts} render={(m) => <m.AlertsPage me={me} />} />;
     case '/capacity':
-      return <CapacityPage />;
+      return <Deferred key="capacity" from={PAGES.capacity} render={(m) => <m.CapacityPage />} />;
     case '/settings':
-      return <SettingsPage me={me} />;
+      return <Deferred key="settings" from={PAGES.settings} render={(m) => <m.SettingsPage me={me} />} />;
     default:
       return (
         <div className="empty">
@@ -164,7 +186,7 @@ export function App() {
         </div>
       </header>
       <main id="main" tabIndex={-1}>
-        <Suspense fallback={<p className="empty">Loading…</p>}>{route(path, me)}</Suspense>
+        {route(path, me)}
       </main>
       <footer>
         <details id="shortcuts" className="shortcuts">

@@ -2,6 +2,7 @@ import { useEffect, useRef } from 'react';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import { formatValue, type Unit } from '../lib/format.js';
+import { bridgeGaps, MAX_BRIDGED_GAP_MS } from '../lib/step-series.js';
 import { COLORS, cssVar, PALETTE, useTheme } from '../lib/theme.js';
 
 /** One line on a chart. */
@@ -40,8 +41,14 @@ export interface TimeChartProps {
   now?: number | undefined;
 }
 
-/** Merges several (t, v) columns onto one ascending time axis with nulls where a column has no sample. */
-export function mergeColumns(cols: readonly { t: readonly number[]; v: readonly number[] }[]): [number[], ...(number | null)[][]] {
+/**
+ * Merges several (t, v) columns onto one ascending time axis. A column's non-finite values are gaps (`null`,
+ * bridged when no longer than MAX_BRIDGED_GAP_MS); where a column has no sample at some other column's time the
+ * value is `undefined`, which uPlot draws across.
+ */
+export function mergeColumns(
+  cols: readonly { t: readonly number[]; v: readonly number[] }[],
+): [number[], ...(number | null | undefined)[][]] {
   let xs: number[];
   const first = cols[0];
   const same =
@@ -54,13 +61,14 @@ export function mergeColumns(cols: readonly { t: readonly number[]; v: readonly 
     xs = [...set].sort((a, b) => a - b);
   }
   const index = same ? null : new Map(xs.map((t, i) => [t, i]));
-  const out: (number | null)[][] = cols.map((c) => {
-    const arr = new Array<number | null>(xs.length).fill(null);
+  const out: (number | null | undefined)[][] = cols.map((c) => {
+    const arr = new Array<number | null | undefined>(xs.length).fill(undefined);
     for (let i = 0; i < c.t.length; i++) {
       const j = index ? index.get(c.t[i]!)! : i;
       const v = c.v[i]!;
       arr[j] = Number.isFinite(v) ? v : null;
     }
+    bridgeGaps(xs, arr, MAX_BRIDGED_GAP_MS);
     return arr;
   });
   return [xs, ...out];

@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
+import { queryCharts } from '../lib/charts.js';
 import { formatSeries, type Unit } from '../lib/format.js';
-import { chooseStep, type PromSeries, promString, queryRange } from '../lib/prom.js';
+import { chooseStep, type PromSeries, promString } from '../lib/prom.js';
 import type { Anomaly } from '../lib/types.js';
 import { type Marker, TimeChart } from './chart.js';
 
@@ -23,7 +24,7 @@ function unitFor(name: string): Unit {
   return 'none';
 }
 
-/** A chart of one series (counters as their rate) with its expected band and anomaly markers. */
+/** A chart of one series (counters as their rate, gauges averaged per step) with its expected band and anomaly markers. */
 export function SeriesChart(props: {
   labels: Record<string, string>;
   start: number;
@@ -39,22 +40,25 @@ export function SeriesChart(props: {
   // biome-ignore lint/correctness/useExhaustiveDependencies: `key` stands for `labels`
   useEffect(() => {
     const ctrl = new AbortController();
-    const step = chooseStep(end - start, 600);
-    const sel = selector(labels);
     const counter = /_(total|count|sum)$/.test(name);
-    const expr = counter ? `rate(${sel}[${Math.max(60, (2 * step) / 1000)}s])` : sel;
     const { __name__: _n, ...rest } = labels;
     const bandSel = selector({ ...rest, metric: name });
-    Promise.all([
-      queryRange(expr, start, end, step, ctrl.signal),
-      queryRange(`vigil_expected_lower${bandSel}`, start, end, step, ctrl.signal).catch(() => []),
-      queryRange(`vigil_expected_upper${bandSel}`, start, end, step, ctrl.signal).catch(() => []),
-    ]).then(
-      ([s, lo, hi]) => {
+    queryCharts(
+      [
+        { agg: counter ? 'rate' : 'avg', selector: selector(labels) },
+        { agg: 'min', selector: `vigil_expected_lower${bandSel}` },
+        { agg: 'max', selector: `vigil_expected_upper${bandSel}` },
+      ],
+      start,
+      end,
+      chooseStep(end - start, 600),
+      ctrl.signal,
+    ).then(
+      ({ results: [s, lo, hi] }) => {
         const d: { s?: PromSeries; lo?: PromSeries; hi?: PromSeries } = {};
-        if (s[0]) d.s = s[0];
-        if (lo[0]) d.lo = lo[0];
-        if (hi[0]) d.hi = hi[0];
+        if (s?.[0]) d.s = s[0];
+        if (lo?.[0]) d.lo = lo[0];
+        if (hi?.[0]) d.hi = hi[0];
         setData(d);
       },
       (e: unknown) => {

@@ -3,7 +3,7 @@ import type { Unit } from '../lib/format.js';
 import type { PromSeries } from '../lib/prom.js';
 import { PALETTE } from '../lib/theme.js';
 
-/** Gauges a host page fetches in one query (raw values at each step). */
+/** Gauges a host page fetches in one query (averaged per step). */
 export const HOST_GAUGES = [
   'node_load1',
   'node_load5',
@@ -28,7 +28,7 @@ export const HOST_COUNTERS = [
 
 const PSEUDO_FS = /^(tmpfs|devtmpfs|overlay|squashfs|ramfs|nsfs|proc|sysfs|cgroup2?|autofs)$/;
 
-/** A host's series on one step grid: raw gauges, counter rates, and the grid's timestamps. */
+/** A host's series on one step grid: gauges, counter rates, and the grid's timestamps. */
 export interface HostData {
   grid: number[];
   gauges: PromSeries[];

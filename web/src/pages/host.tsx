@@ -2,6 +2,7 @@ import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { type LineSeries, type Marker, TimeChart } from '../components/chart.js';
 import { Ago, LabelChips, Link, LoadState, PageHeader, Panel, SeverityBadge, StatusBadge } from '../components/ui.js';
 import { ApiError, qs } from '../lib/api.js';
+import { queryCharts } from '../lib/charts.js';
 import { formatSeries, formatTime, formatValue, parseRange } from '../lib/format.js';
 import { useApi } from '../lib/hooks.js';
 import { chooseStep, type PromSeries, promString, queryRange } from '../lib/prom.js';
@@ -19,31 +20,45 @@ interface ChartData {
   forecast?: { t: number[]; point: number[]; lower: number[]; upper: number[] } | undefined;
 }
 
-/** Loads a host's series in eight requests (gauges, one rate per counter family, bands, forecasts) and derives every chart from them. */
+/** Metrics whose expected band some chart shades. */
+const BANDED = [...new Set(HOST_CHARTS.flatMap((c) => (c.band ? [c.band] : [])))];
+
+/**
+ * Loads a host's series in two requests — one `GET /api/v1/charts` for gauges (average per step), counters (rate)
+ * and expected bands (lowest lower, highest upper per step), one PromQL query for the forecasts — and derives
+ * every chart from them.
+ */
 async function loadCharts(host: string, start: number, end: number, now: number, signal: AbortSignal): Promise<Map<string, ChartData>> {
   const step = chooseStep(end - start);
-  const rateWindow = Math.max(60, (2 * step) / 1000);
   const h = `host=${promString(host)}`;
+  const banded = `${h},metric=~"${BANDED.join('|')}"`;
   const horizon = Math.max(3_600_000, (end - start) / 3);
   const fStep = chooseStep(horizon, 200, step);
   const wantForecast = end > now - step;
-  const [gauges, rates, bands, fc] = await Promise.all([
-    queryRange(`{__name__=~"${HOST_GAUGES.join('|')}",${h}}`, start, end, step, signal),
-    // rate() drops the metric name, so one query per counter family (each tagged back with its name).
-    Promise.all(
-      HOST_COUNTERS.map((name) =>
-        queryRange(`rate(${name}{${h}}[${rateWindow}s])`, start, end, step, signal).then((xs) =>
-          xs.map((x) => ({ ...x, labels: { ...x.labels, __name__: name } })),
-        ),
-      ),
-    ).then((xs) => xs.flat()),
-    queryRange(`{__name__=~"vigil_expected_lower|vigil_expected_upper",${h}}`, start, end, step, signal).catch(() => [] as PromSeries[]),
+  const [
+    {
+      grid,
+      results: [gauges = [], rates = [], lower = [], upper = []],
+    },
+    fc,
+  ] = await Promise.all([
+    queryCharts(
+      [
+        { agg: 'avg', selector: `{__name__=~"${HOST_GAUGES.join('|')}",${h}}` },
+        { agg: 'rate', selector: `{__name__=~"${HOST_COUNTERS.join('|')}",${h}}` },
+        { agg: 'min', selector: `vigil_expected_lower{${banded}}` },
+        { agg: 'max', selector: `vigil_expected_upper{${banded}}` },
+      ],
+      start,
+      end,
+      step,
+      signal,
+    ),
     wantForecast
       ? queryRange(`vigil_forecast{${h}}`, now, now + horizon, fStep, signal).catch(() => [] as PromSeries[])
       : Promise.resolve([] as PromSeries[]),
   ]);
-  const grid: number[] = [];
-  for (let t = start; t <= end; t += step) grid.push(t);
+  const bands = [...lower, ...upper];
   const d: HostData = { grid, gauges, rates };
   const out = new Map<string, ChartData>();
   for (const spec of HOST_CHARTS) {
@@ -121,7 +136,7 @@ export function HostPage({ host }: { host: string }) {
         if (ctrl.signal.aborted) return;
         setError(
           e instanceof ApiError && e.unavailable
-            ? 'The query API is not available on this server yet.'
+            ? 'The chart API (/api/v1/charts) is not available on this server.'
             : e instanceof Error
               ? e.message
               : String(e),
