@@ -366,8 +366,15 @@ describe('AlertManager', () => {
     const id = bodies()[0]!.incidentId;
     await step(m, 10 * M);
     expect(bodies().map((b) => b.kind)).toEqual(['firing', 'repeat']);
+    const started = m.listIncidents('default')[0]!.startedAt;
+    expect(m.isInAcknowledgedIncident('default', 'web-1', started)).toBe(false);
     const acked = m.ack('default', id, 'alice');
     expect(acked.ack).toEqual({ by: 'alice', at: clock.now() });
+    // Detection keeps an acknowledged incident's time on its hosts out of host-model training.
+    expect(m.isInAcknowledgedIncident('default', 'web-1', started)).toBe(true);
+    expect(m.isInAcknowledgedIncident('default', 'web-1', started - 1)).toBe(false);
+    expect(m.isInAcknowledgedIncident('default', 'web-2', started)).toBe(false);
+    expect(m.isInAcknowledgedIncident('other-tenant', 'web-1', started)).toBe(false);
     await step(m, 10 * M);
     expect(bodies()).toHaveLength(2);
     m.unack('default', id, 'alice');

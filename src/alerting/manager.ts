@@ -658,6 +658,20 @@ export class AlertManager {
     return this.mutes.maintenance(tenant, labels, t) !== null;
   }
 
+  /**
+   * True when `host` of `tenant` belongs to an acknowledged incident that covers `t` (from its start to its
+   * resolution, or until now while open): someone confirmed something is wrong there, so detection keeps
+   * that time out of the host model's training.
+   */
+  isInAcknowledgedIncident(tenant: string, host: string, t: number): boolean {
+    for (const inc of this.incidents.values()) {
+      if (inc.ack === null || inc.tenant !== tenant || t < inc.startedAt) continue;
+      if (inc.resolvedAt !== null && t > inc.resolvedAt) continue;
+      if (inc.hosts.includes(host)) return true;
+    }
+    return false;
+  }
+
   private observe(tenant: string, rule: Rule, now: number, obs: Observation): void {
     const k = this.alertKey(tenant, rule.name, obs.key);
     let a = this.active.get(k);

@@ -17,7 +17,7 @@ import {
   systemClock,
   VigilError,
 } from '../core/index.js';
-import { DetectionEngine } from '../detect/index.js';
+import { DetectionEngine, hostScoreSeries, startWarmStart } from '../detect/index.js';
 import {
   crossingConfidence,
   ForecastEngine,
@@ -121,12 +121,15 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
 
   // Maintenance windows (owned by alerting, created below) keep their time out of model training.
   let inMaintenance: (tenant: string, labels: Labels, t: number) => boolean = () => false;
+  // Acknowledged incidents (also owned by alerting) keep their hosts' time out of the host models' training.
+  let inAcknowledgedIncident: (tenant: string, host: string, t: number) => boolean = () => false;
   const detection = new DetectionEngine({
     logger: log.child({ part: 'detect' }),
     registry,
     stateDir: join(dataDir, 'models'),
     clock,
     exclude: (tenant, labels, t) => inMaintenance(tenant, labels, t),
+    excludeHost: (tenant, host, t) => inAcknowledgedIncident(tenant, host, t),
   });
   await detection.start();
   pipeline.onAppended((tenant, batch) => detection.push(tenant, batch));
@@ -137,6 +140,17 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   // Scores and bands are stored as series (not through the pipeline, so they are not scored themselves).
   detection.onScores((tenant, scored) => {
     storage.append(tenant, scoreSeries(scored)).catch((e: unknown) => log.warn({ err: e }, 'storing anomaly scores failed'));
+  });
+  detection.onHostScores((tenant, scored) => {
+    storage.append(tenant, hostScoreSeries(scored)).catch((e: unknown) => log.warn({ err: e }, 'storing host scores failed'));
+  });
+  // Models without saved state learn from what the store already holds, in the background.
+  const warm = startWarmStart({
+    querier: storage,
+    target: detection,
+    tenants: () => auth.tenants(),
+    logger: log.child({ part: 'detect' }),
+    clock,
   });
 
   const forecastCfg = config.forecast ?? forecastConfigSchema.parse({});
@@ -173,6 +187,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   });
   alerting.start();
   inMaintenance = (tenant, labels, t) => alerting.isInMaintenance(tenant, labels, t);
+  inAcknowledgedIncident = (tenant, host, t) => alerting.isInAcknowledgedIncident(tenant, host, t);
   detection.onAnomaly((a) => alerting.onAnomaly(a));
   alerting.subscribe((e) => {
     if (e.type === 'alert') hub.publish(e.alert.tenant, 'alert', e.alert);
@@ -253,6 +268,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       await agent?.stop();
       await scraper.stop();
       await app.close();
+      warm.stop();
+      await warm.done;
       await detection.stop();
       await forecasts.stop();
       await alerting.stop();

@@ -3,8 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type Anomaly, type SeriesSamples, seriesKey, silentLogger } from '../core/index.js';
+import { type Anomaly, type SeriesSamples, STALE_NAN, seriesKey, silentLogger } from '../core/index.js';
 import { DetectionEngine } from './engine.js';
+import { columnLabels } from './host-columns.js';
+import { HOST_SCORE_METRIC, type HostScoredSeries, hostScoreSeries } from './host-score.js';
+import { syntheticHost } from './host-synthetic.js';
 import type { ScoredBatch } from './protocol.js';
 
 const MIN = 60_000;
@@ -27,6 +30,27 @@ describe('DetectionEngine', () => {
   const dirs: string[] = [];
   afterEach(() => {
     for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+  });
+
+  it('never scores a staleness marker: the series ended, it did not take a value', { timeout: 20_000 }, async () => {
+    const engine = new DetectionEngine({ logger: silentLogger(), registry: new Registry(), workers: 1 });
+    await engine.start();
+    try {
+      const scored: ScoredBatch[] = [];
+      let waiter: (() => void) | undefined;
+      engine.onScores((_tenant, s) => {
+        scored.push(s);
+        waiter?.();
+      });
+      const done = new Promise<void>((res) => (waiter = res));
+      const [b] = batch(0, 4, noise);
+      b!.values[2] = STALE_NAN;
+      engine.push('default', [b!]);
+      await done;
+      expect(scored.flat().flatMap((s) => s.timestamps)).toEqual([T0, T0 + MIN, T0 + 3 * MIN]);
+    } finally {
+      await engine.stop();
+    }
   });
 
   it('scores pushed samples within 100 ms, emits alert-level anomalies, saves and restores models', { timeout: 20_000 }, async () => {
@@ -144,5 +168,66 @@ describe('DetectionEngine', () => {
     await p;
     expect(anomalies).toHaveLength(1);
     await engine.stop();
+  });
+
+  it("runs each host's multivariate model in the worker of its series, stores its score, saves and restores it", {
+    timeout: 30_000,
+  }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vigil-detect-'));
+    dirs.push(dir);
+    const rows = 2 * 1440;
+    const from = rows - 200;
+    const h = syntheticHost({ start: T0, stepMs: MIN, rows, seed: 2, decouple: { from, to: from + 60, factor: 0.3, rampRows: 10 } });
+    const series = (i: number, n: number): SeriesSamples[] =>
+      h.names.map((name, k) => ({
+        labels: { ...columnLabels(name), host: 'db-1' },
+        timestamps: h.t.slice(i, i + n),
+        values: (h.values[k] as number[]).slice(i, i + n),
+      }));
+    const excluded: number[] = [];
+    const engine = new DetectionEngine({
+      logger: silentLogger(),
+      workers: 3,
+      stateDir: dir,
+      excludeHost: (_tenant, host, t) => {
+        const ex = host === 'db-1' && t === h.t[from - 1];
+        if (ex) excluded.push(t);
+        return ex;
+      },
+    });
+    await engine.start();
+    const hostScores: HostScoredSeries[] = [];
+    const anomalies: Anomaly[] = [];
+    let waiter: (() => void) | undefined;
+    engine.onHostScores((tenant, scored) => {
+      expect(tenant).toBe('default');
+      hostScores.push(...scored);
+      waiter?.();
+    });
+    engine.onAnomaly((a) => anomalies.push(a));
+    await engine.train('default', series(0, from - 1));
+    for (let i = from - 1; i < from + 60; i++) {
+      const p = new Promise<void>((res) => (waiter = res));
+      engine.push('default', series(i, 1));
+      await p;
+    }
+    expect(excluded).toEqual([h.t[from - 1]]);
+    expect(hostScores.map((s) => s.host)).toEqual(new Array(61).fill('db-1'));
+    expect(Math.max(...hostScores.flatMap((s) => s.scores))).toBeGreaterThanOrEqual(0.65);
+    const stored = hostScoreSeries(hostScores);
+    expect(stored[0]?.labels).toEqual({ __name__: HOST_SCORE_METRIC, host: 'db-1' });
+    const hostAnomalies = anomalies.filter((a) => a.detectors.includes('multivariate'));
+    expect(hostAnomalies.length).toBeGreaterThanOrEqual(1);
+    expect(hostAnomalies[0]?.labels.host).toBe('db-1');
+    const [info] = await engine.hosts('default');
+    // Every row but the excluded one was learnt.
+    expect(info?.samples).toBe(from - 1 + 60);
+    await engine.stop();
+
+    const again = new DetectionEngine({ logger: silentLogger(), workers: 2, stateDir: dir });
+    await again.start();
+    expect(await again.hosts('default')).toEqual([info]);
+    expect((await again.models('default')).map((m) => m.labels.host)).toEqual(new Array(7).fill('db-1'));
+    await again.stop();
   });
 });

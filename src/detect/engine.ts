@@ -5,6 +5,9 @@ import client, { type Registry } from 'prom-client';
 import {
   type Anomaly,
   type Clock,
+  isStaleNaN,
+  jsonFloatReplacer,
+  jsonFloatReviver,
   type Labels,
   type Logger,
   type SeriesSamples,
@@ -14,7 +17,18 @@ import {
   systemClock,
   VigilError,
 } from '../core/index.js';
-import type { FromWorker, ModelInfo, SavedModel, ScoredBatch, ToWorker, WorkItem } from './protocol.js';
+import type { HostScoredSeries } from './host-score.js';
+import type {
+  ExcludedHostTimes,
+  FromWorker,
+  HostModelInfo,
+  ModelInfo,
+  SavedHostModel,
+  SavedModel,
+  ScoredBatch,
+  ToWorker,
+  WorkItem,
+} from './protocol.js';
 
 /** Options of the detection engine. */
 export interface DetectionEngineOptions {
@@ -33,6 +47,18 @@ export interface DetectionEngineOptions {
    * and never emitted as anomalies, so maintenance windows stay out of the models. Applies to `train` too.
    */
   exclude?: (tenant: string, labels: Labels, t: number) => boolean;
+  /**
+   * Host rows for which this is true (e.g. an acknowledged incident on the host) are scored but not learnt by the
+   * host's multivariate model. A row is also kept out when any of its samples is excluded by `exclude`.
+   */
+  excludeHost?: (tenant: string, host: string, t: number) => boolean;
+}
+
+/** What the state file holds. */
+interface SavedState {
+  savedAt: number;
+  models: SavedModel[];
+  hosts?: SavedHostModel[];
 }
 
 /** File (under `stateDir`) holding every model's state. */
@@ -44,14 +70,20 @@ function hash(s: string): number {
   return h >>> 0;
 }
 
+/** What decides a series' worker: its host (so one worker sees all of a host's series), else its own key. */
+function routeKey(labels: Labels, series: string): string {
+  return labels.host ? `host\u0000${labels.host}` : series;
+}
+
 interface Pending {
   resolve: (v: unknown) => void;
   reject: (e: unknown) => void;
 }
 
 /**
- * Scores every pushed sample in worker threads sharded by series, emits alert-level anomalies and
- * per-sample scores, takes feedback, and saves model state so a restart does not mean re-learning.
+ * Scores every pushed sample in worker threads sharded by host (series without a host label by series), runs each
+ * host's multivariate model next to its series' models, emits alert-level anomalies, per-sample and per-host
+ * scores, takes feedback, and saves model state so a restart does not mean re-learning.
  */
 export class DetectionEngine {
   private readonly log: Logger;
@@ -60,9 +92,11 @@ export class DetectionEngine {
   private readonly clock: Clock;
   private readonly saveIntervalMs: number;
   private readonly exclude: DetectionEngineOptions['exclude'];
+  private readonly excludeHost: DetectionEngineOptions['excludeHost'];
   private workers: Worker[] = [];
   private readonly anomalyListeners: Array<(a: Anomaly) => void> = [];
   private readonly scoreListeners: Array<(tenant: string, scores: ScoredBatch) => void> = [];
+  private readonly hostScoreListeners: Array<(tenant: string, scores: HostScoredSeries[]) => void> = [];
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
   private timer: NodeJS.Timeout | undefined;
@@ -78,6 +112,7 @@ export class DetectionEngine {
     this.clock = opts.clock ?? systemClock;
     this.saveIntervalMs = opts.saveIntervalMs ?? 5 * 60_000;
     this.exclude = opts.exclude;
+    this.excludeHost = opts.excludeHost;
     if (opts.registry !== undefined) {
       const registers = [opts.registry];
       this.samples = new client.Counter({ name: 'vigil_detect_samples_total', help: 'Samples scored by detection.', registers });
@@ -97,13 +132,15 @@ export class DetectionEngine {
     for (let i = 0; i < this.nWorkers; i++) this.workers.push(this.spawn(i));
     this.running = true;
     const saved = this.readState();
-    if (saved.length > 0) {
-      const parts: SavedModel[][] = this.workers.map(() => []);
-      for (const m of saved) parts[hash(m.series) % this.nWorkers]?.push(m);
-      parts.forEach((models, i) => {
-        this.post(i, { type: 'restore', models });
+    if (saved.models.length > 0 || (saved.hosts?.length ?? 0) > 0) {
+      const models: SavedModel[][] = this.workers.map(() => []);
+      const hosts: SavedHostModel[][] = this.workers.map(() => []);
+      for (const m of saved.models) models[this.workerOf(routeKey(m.labels, m.series))]?.push(m);
+      for (const h of saved.hosts ?? []) hosts[this.workerOf(routeKey({ host: h.host }, ''))]?.push(h);
+      this.workers.forEach((_, i) => {
+        this.post(i, { type: 'restore', models: models[i] ?? [], hosts: hosts[i] ?? [] });
       });
-      this.log.info({ models: saved.length }, 'detection models restored');
+      this.log.info({ models: saved.models.length, hosts: saved.hosts?.length ?? 0 }, 'detection models restored');
     }
     if (this.stateDir !== undefined) {
       this.timer = setInterval(() => {
@@ -138,10 +175,11 @@ export class DetectionEngine {
   push(tenant: string, batch: readonly SeriesSamples[]): void {
     if (!this.running) return;
     const parts = this.shard(tenant, batch);
+    const excludedHosts = this.excludedHosts(tenant, batch);
     let n = 0;
     for (const items of parts) for (const it of items) n += it.timestamps.length;
     parts.forEach((items, i) => {
-      if (items.length > 0) this.post(i, { type: 'push', tenant, items });
+      if (items.length > 0) this.post(i, { type: 'push', tenant, items, ...(excludedHosts ? { excludedHosts } : {}) });
     });
     this.samples?.inc(n);
   }
@@ -151,9 +189,15 @@ export class DetectionEngine {
    * emitting scores or anomalies; resolves when every worker has learnt its share.
    */
   async train(tenant: string, batch: readonly SeriesSamples[]): Promise<void> {
+    this.ready();
     const parts = this.shard(tenant, batch);
+    const excludedHosts = this.excludedHosts(tenant, batch);
     await Promise.all(
-      parts.map((items, i) => (items.length > 0 ? this.request(i, (id) => ({ type: 'train', id, tenant, items })) : undefined)),
+      parts.map((items, i) =>
+        items.length > 0
+          ? this.request(i, (id) => ({ type: 'train', id, tenant, items, ...(excludedHosts ? { excludedHosts } : {}) }))
+          : undefined,
+      ),
     );
   }
 
@@ -167,41 +211,106 @@ export class DetectionEngine {
     this.scoreListeners.push(listener);
   }
 
+  /** Registers a listener for host scores (store them with `hostScoreSeries` as `vigil_host_anomaly_score{host}`). */
+  onHostScores(listener: (tenant: string, scores: HostScoredSeries[]) => void): void {
+    this.hostScoreListeners.push(listener);
+  }
+
   /** Tells a series' model that a time range was expected (widen its band) or an anomaly (narrow it). */
   async feedback(tenant: string, series: string, start: number, end: number, kind: 'expected' | 'anomaly'): Promise<void> {
-    const found = await this.request(hash(series) % this.nWorkers, (id) => ({ type: 'feedback', id, tenant, series, start, end, kind }));
-    if (found !== true) throw new VigilError('NOT_FOUND', `no detection model for series ${series}`);
+    // The key alone does not say which worker holds the series (workers are chosen by host): ask them all.
+    const found = await Promise.all(
+      this.workers.map((_, i) => this.request(i, (id) => ({ type: 'feedback', id, tenant, series, start, end, kind }))),
+    );
+    if (!found.includes(true)) throw new VigilError('NOT_FOUND', `no detection model for series ${series}`);
   }
 
   /** Per-series model information (learning state, chosen baseline, band factor) of one tenant. */
   async models(tenant: string): Promise<ModelInfo[]> {
+    this.ready();
     const parts = await Promise.all(this.workers.map((_, i) => this.request(i, (id) => ({ type: 'models', id, tenant }))));
     return (parts as ModelInfo[][]).flat().sort((a, b) => (a.series < b.series ? -1 : a.series > b.series ? 1 : 0));
+  }
+
+  /** Per-host multivariate model information (features, learning state, last fit) of one tenant. */
+  async hosts(tenant: string): Promise<HostModelInfo[]> {
+    this.ready();
+    const parts = await Promise.all(this.workers.map((_, i) => this.request(i, (id) => ({ type: 'hosts', id, tenant }))));
+    return (parts as HostModelInfo[][]).flat().sort((a, b) => (a.host < b.host ? -1 : a.host > b.host ? 1 : 0));
   }
 
   /** Writes every model's state to `stateDir` now (atomically: temporary file then rename). */
   async save(): Promise<void> {
     if (this.stateDir === undefined || !this.running) return;
-    const parts = await Promise.all(this.workers.map((_, i) => this.request(i, (id) => ({ type: 'save', id }))));
-    const models = (parts as SavedModel[][]).flat();
+    const parts = (await Promise.all(this.workers.map((_, i) => this.request(i, (id) => ({ type: 'save', id }))))) as Array<{
+      models: SavedModel[];
+      hosts: SavedHostModel[];
+    }>;
+    const state: SavedState = { savedAt: this.clock.now(), models: parts.flatMap((p) => p.models), hosts: parts.flatMap((p) => p.hosts) };
     mkdirSync(this.stateDir, { recursive: true });
     const path = join(this.stateDir, MODEL_STATE_FILE);
-    writeFileSync(`${path}.tmp`, JSON.stringify({ savedAt: this.clock.now(), models }));
+    // Model state holds NaN (bins not seen yet, missing values): written as "NaN", not as null.
+    writeFileSync(`${path}.tmp`, JSON.stringify(state, jsonFloatReplacer));
     renameSync(`${path}.tmp`, path);
-    this.log.debug({ models: models.length }, 'detection models saved');
+    this.log.debug({ models: state.models.length, hosts: state.hosts?.length ?? 0 }, 'detection models saved');
   }
 
   private shard(tenant: string, batch: readonly SeriesSamples[]): WorkItem[][] {
     const parts: WorkItem[][] = this.workers.map(() => []);
-    for (const s of batch) {
+    for (const input of batch) {
+      // A staleness marker says the series ended; it is not a value to score (nor a missing one).
+      const s = withoutStaleMarkers(input);
       if (s.timestamps.length === 0) continue;
       const series = seriesKey(s.labels);
       const item: WorkItem = { series, labels: s.labels, timestamps: s.timestamps, values: s.values };
       const ex = this.excluded(tenant, s);
       if (ex !== undefined) item.excluded = ex;
-      parts[hash(series) % this.nWorkers]?.push(item);
+      parts[this.workerOf(routeKey(s.labels, series))]?.push(item);
     }
     return parts;
+  }
+
+  private ready(): void {
+    if (!this.running) throw new VigilError('NOT_READY', 'detection engine is not running');
+  }
+
+  private workerOf(key: string): number {
+    return hash(key) % this.nWorkers;
+  }
+
+  /** Per host, the row times `excludeHost` keeps out of training; undefined when there are none. */
+  private excludedHosts(tenant: string, batch: readonly SeriesSamples[]): ExcludedHostTimes | undefined {
+    const f = this.excludeHost;
+    if (f === undefined) return undefined;
+    const seen = new Map<string, Map<number, boolean>>();
+    let out: ExcludedHostTimes | undefined;
+    for (const s of batch) {
+      const host = s.labels.host;
+      if (!host) continue;
+      let times = seen.get(host);
+      if (times === undefined) {
+        times = new Map();
+        seen.set(host, times);
+      }
+      for (const t of s.timestamps) {
+        if (times.has(t)) continue;
+        let ex = false;
+        try {
+          ex = f(tenant, host, t);
+        } catch (e) {
+          this.errors?.inc();
+          this.log.error({ err: e }, 'detection excludeHost callback threw; row learnt from');
+        }
+        times.set(t, ex);
+        if (ex) {
+          out ??= {};
+          const list = out[host] ?? [];
+          list.push(t);
+          out[host] = list;
+        }
+      }
+    }
+    return out;
   }
 
   /** Per-sample exclusion flags of one series, or undefined when no sample is excluded. */
@@ -225,15 +334,16 @@ export class DetectionEngine {
     return out;
   }
 
-  private readState(): SavedModel[] {
-    if (this.stateDir === undefined) return [];
+  private readState(): SavedState {
+    const none: SavedState = { savedAt: 0, models: [] };
+    if (this.stateDir === undefined) return none;
     const path = join(this.stateDir, MODEL_STATE_FILE);
-    if (!existsSync(path)) return [];
+    if (!existsSync(path)) return none;
     try {
-      return (JSON.parse(readFileSync(path, 'utf8')) as { models: SavedModel[] }).models;
+      return JSON.parse(readFileSync(path, 'utf8'), jsonFloatReviver) as SavedState;
     } catch (e) {
       this.log.error({ err: e, path }, 'detection model state unreadable; starting to learn afresh');
-      return [];
+      return none;
     }
   }
 
@@ -259,6 +369,7 @@ export class DetectionEngine {
   private onMessage(m: FromWorker): void {
     if (m.type === 'scored') {
       for (const l of this.scoreListeners) this.safe(() => l(m.tenant, m.scores));
+      if (m.hosts.length > 0) for (const l of this.hostScoreListeners) this.safe(() => l(m.tenant, m.hosts));
       for (const a of m.anomalies) {
         this.anomalies?.inc({ severity: a.severity });
         this.log.info({ tenant: a.tenant, series: a.series, t: a.t, score: a.score, severity: a.severity, reason: a.reason }, 'anomaly');
@@ -295,4 +406,19 @@ export class DetectionEngine {
       this.post(i, make(id));
     });
   }
+}
+
+/** The series without its staleness markers (the same object when it has none). */
+function withoutStaleMarkers(s: SeriesSamples): SeriesSamples {
+  let i = s.values.findIndex(isStaleNaN);
+  if (i < 0) return s;
+  const timestamps: number[] = s.timestamps.slice(0, i);
+  const values: number[] = s.values.slice(0, i);
+  for (; i < s.values.length; i++) {
+    const v = s.values[i]!;
+    if (isStaleNaN(v)) continue;
+    timestamps.push(s.timestamps[i]!);
+    values.push(v);
+  }
+  return { labels: s.labels, timestamps, values };
 }

@@ -1,4 +1,6 @@
 import type { Anomaly, Labels } from '../core/index.js';
+import type { HostModelState, HostModelSummary } from './host-model.js';
+import type { HostScoredSeries } from './host-score.js';
 import type { ModelSummary, SeriesModelState } from './model.js';
 
 /** Scores of one series' samples from one pushed batch, for the API and PromQL (`vigil_anomaly_score`, …). */
@@ -31,6 +33,21 @@ export interface SavedModel {
   state: SeriesModelState;
 }
 
+/** A host's multivariate model as listed by the engine's `hosts()`. */
+export interface HostModelInfo extends HostModelSummary {
+  host: string;
+}
+
+/** A host model's saved form: tenant, host and the model's plain-data state. */
+export interface SavedHostModel {
+  tenant: string;
+  host: string;
+  state: HostModelState;
+}
+
+/** Per host: the row times (Unix ms) kept out of its multivariate model's training (e.g. acknowledged incidents). */
+export type ExcludedHostTimes = Record<string, number[]>;
+
 /** One series' samples as sent to a worker. */
 export interface WorkItem {
   series: string;
@@ -43,15 +60,16 @@ export interface WorkItem {
 
 /** Messages from the engine to a detection worker. */
 export type ToWorker =
-  | { type: 'push'; tenant: string; items: WorkItem[] }
-  | { type: 'train'; id: number; tenant: string; items: WorkItem[] }
-  | { type: 'restore'; models: SavedModel[] }
+  | { type: 'push'; tenant: string; items: WorkItem[]; excludedHosts?: ExcludedHostTimes }
+  | { type: 'train'; id: number; tenant: string; items: WorkItem[]; excludedHosts?: ExcludedHostTimes }
+  | { type: 'restore'; models: SavedModel[]; hosts: SavedHostModel[] }
   | { type: 'feedback'; id: number; tenant: string; series: string; start: number; end: number; kind: 'expected' | 'anomaly' }
   | { type: 'models'; id: number; tenant: string }
+  | { type: 'hosts'; id: number; tenant: string }
   | { type: 'save'; id: number };
 
 /** Messages from a detection worker to the engine. */
 export type FromWorker =
-  | { type: 'scored'; tenant: string; scores: ScoredBatch; anomalies: Anomaly[] }
+  | { type: 'scored'; tenant: string; scores: ScoredBatch; hosts: HostScoredSeries[]; anomalies: Anomaly[] }
   | { type: 'reply'; id: number; result: unknown }
   | { type: 'error'; message: string };

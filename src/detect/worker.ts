@@ -1,6 +1,6 @@
 import { parentPort } from 'node:worker_threads';
-import type { FromWorker, ToWorker } from './protocol.js';
-import { DetectionShard } from './shard.js';
+import type { ExcludedHostTimes, FromWorker, ToWorker } from './protocol.js';
+import { DetectionShard, type ShardPushOptions } from './shard.js';
 
 const port = parentPort;
 if (port === null) throw new Error('detect worker must run in a worker thread');
@@ -10,20 +10,26 @@ function send(m: FromWorker): void {
   port?.postMessage(m);
 }
 
+/** The shard's host exclusion callback for the row times the engine flagged. */
+function hostOptions(ex: ExcludedHostTimes | undefined): ShardPushOptions {
+  if (ex === undefined) return {};
+  const sets = new Map(Object.entries(ex).map(([host, times]) => [host, new Set(times)]));
+  return { excludeHost: (host, t) => sets.get(host)?.has(t) ?? false };
+}
+
 port.on('message', (m: ToWorker) => {
   try {
     switch (m.type) {
       case 'push': {
-        const r = shard.push(m.tenant, m.items);
-        send({ type: 'scored', tenant: m.tenant, scores: r.scores, anomalies: r.anomalies });
+        const r = shard.push(m.tenant, m.items, hostOptions(m.excludedHosts));
+        send({ type: 'scored', tenant: m.tenant, scores: r.scores, hosts: r.hosts, anomalies: r.anomalies });
         break;
       }
       case 'train':
-        shard.push(m.tenant, m.items);
-        send({ type: 'reply', id: m.id, result: m.items.length });
+        send({ type: 'reply', id: m.id, result: shard.train(m.tenant, m.items, hostOptions(m.excludedHosts)) });
         break;
       case 'restore':
-        shard.restore(m.models);
+        shard.restore(m.models, m.hosts);
         break;
       case 'feedback':
         send({ type: 'reply', id: m.id, result: shard.feedback(m.tenant, m.series, m.start, m.end, m.kind) });
@@ -31,8 +37,11 @@ port.on('message', (m: ToWorker) => {
       case 'models':
         send({ type: 'reply', id: m.id, result: shard.list(m.tenant) });
         break;
+      case 'hosts':
+        send({ type: 'reply', id: m.id, result: shard.hostList(m.tenant) });
+        break;
       case 'save':
-        send({ type: 'reply', id: m.id, result: shard.save() });
+        send({ type: 'reply', id: m.id, result: { models: shard.save(), hosts: shard.saveHosts() } });
         break;
     }
   } catch (e) {
