@@ -257,24 +257,37 @@ async function serverMain(): Promise<void> {
 
 /**
  * Where Vigil's time goes: the same requests handled one at a time in this process, timing snappy, the
- * WriteRequest decode, the pipeline's label checks, and the whole pipeline write (label checks + durable
- * append + listeners) separately; wall time per sample.
+ * WriteRequest decode (as the route does it), the whole pipeline write (label checks + durable append +
+ * listeners) and, inside it, the store's append (from call to durable); wall time per sample. Then the longest
+ * the event loop is held (main-thread CPU time between two timer turns) by one request of 1M samples.
  */
 async function stages(rounds: Buffer[][], w: Workload): Promise<Record<string, number>> {
   const { Registry } = await import('prom-client');
-  const { uncompressSync } = await import('snappy');
-  const { normalizeLabels, silentLogger, validateLabels } = await import('../src/core/index.js');
+  const { uncompress, uncompressSync } = await import('snappy');
+  const { silentLogger } = await import('../src/core/index.js');
   const { openStorage } = await import('../src/tsdb/index.js');
-  const { IngestPipeline, decodeWriteRequest } = await import('../src/ingest/index.js');
+  const { IngestPipeline, decodeWriteRequest, decodeWriteRequestSliced, encodeWriteRequest } = await import('../src/ingest/index.js');
+  const { longestBlock } = await import('../src/ingest/testing/event-loop-probe.js');
   const dir = mkdtempSync(join(tmpdir(), 'vigil-bench-stages-'));
   const logger = silentLogger();
   const registry = new Registry();
   const storage = await openStorage({ dir, logger, registry });
-  const pipeline = new IngestPipeline({ storage, logger, registry });
+  let appendMs = 0;
+  const timedStorage = {
+    async append(tenant: string, batch: readonly SeriesSamples[]) {
+      const t0 = performance.now();
+      try {
+        return await storage.append(tenant, batch);
+      } finally {
+        appendMs += performance.now() - t0;
+      }
+    },
+  };
+  const pipeline = new IngestPipeline({ storage: timedStorage, logger, registry });
   let snappyMs = 0;
   let decodeMs = 0;
   let writeMs = 0;
-  let labelsMs = 0;
+  const blocks = { sliced: 0, whole: 0 };
   try {
     for (const reqs of rounds) {
       for (const body of reqs) {
@@ -282,20 +295,26 @@ async function stages(rounds: Buffer[][], w: Workload): Promise<Record<string, n
         const raw = uncompressSync(body, { asBuffer: true }) as Buffer;
         snappyMs += performance.now() - t0;
         t0 = performance.now();
-        const decoded = decodeWriteRequest(raw, 1_000_000);
+        const decoded = await decodeWriteRequestSliced(raw, 1_000_000);
         decodeMs += performance.now() - t0;
-        // The label checks the pipeline makes, timed on their own (the pipeline write below repeats them).
-        t0 = performance.now();
-        for (const series of decoded.series) {
-          validateLabels(series.labels);
-          normalizeLabels(series.labels);
-        }
-        labelsMs += performance.now() - t0;
         t0 = performance.now();
         await pipeline.write('default', decoded.series, 'remote_write');
         writeMs += performance.now() - t0;
       }
     }
+    // One request at the per-request limit, handled as the route handles it (decode in slices, store in slices)
+    // and as it was handled before ADR 0008 (one synchronous decode, one append), each into a tenant of its own.
+    const big = compressSync(encodeWriteRequest(bigRequest(Date.now() - 3_600_000)));
+    const sliced = new IngestPipeline({ storage, logger, registry: new Registry() });
+    const whole = new IngestPipeline({ storage, logger, registry: new Registry(), sliceSamples: Number.POSITIVE_INFINITY });
+    blocks.sliced = await longestBlock(async () => {
+      const decoded = await decodeWriteRequestSliced((await uncompress(big, { asBuffer: true })) as Buffer, BIG_REQUEST_SAMPLES);
+      await sliced.write('big-sliced', decoded.series, 'remote_write');
+    });
+    blocks.whole = await longestBlock(async () => {
+      const decoded = decodeWriteRequest((await uncompress(big, { asBuffer: true })) as Buffer, BIG_REQUEST_SAMPLES);
+      await whole.write('big-whole', decoded.series, 'remote_write');
+    });
   } finally {
     await storage.close();
     rmSync(dir, { recursive: true, force: true });
@@ -305,9 +324,24 @@ async function stages(rounds: Buffer[][], w: Workload): Promise<Record<string, n
   return {
     snappy_us_per_sample: us(snappyMs),
     decode_us_per_sample: us(decodeMs),
-    label_checks_us_per_sample: us(labelsMs),
     pipeline_write_us_per_sample: us(writeMs),
+    store_append_us_per_sample: us(appendMs),
+    pipeline_own_us_per_sample: us(writeMs - appendMs),
+    max_request_longest_block_ms: Number(blocks.sliced.toFixed(1)),
+    max_request_unsliced_block_ms: Number(blocks.whole.toFixed(1)),
   };
+}
+
+/** Samples in the largest request the bench sends once: the default per-request limit. */
+const BIG_REQUEST_SAMPLES = 1_000_000;
+
+/** 10,000 series × 100 samples 15 s apart from `start`, with label sets of their own. */
+function bigRequest(start: number): SeriesSamples[] {
+  return Array.from({ length: 10_000 }, (_, s) => ({
+    labels: { __name__: `bench_big_${s % 20}`, host: `big-${s}`, instance: `10.1.${s % 250}.1:9100`, job: 'bench' },
+    timestamps: Array.from({ length: 100 }, (_, i) => start + i * 15_000),
+    values: Array.from({ length: 100 }, (_, i) => Math.round(((s * 7 + i) % 1000) * 10) / 100),
+  }));
 }
 
 /** Runs the load against Vigil, then Prometheus, then VictoriaMetrics, each fresh, one after the other. */

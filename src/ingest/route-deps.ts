@@ -51,6 +51,41 @@ export function buildReport(result: AppendResult | null, decodeRejections: reado
   return { accepted: result?.accepted ?? 0, rejectedCount: decodeRejections.length + fromPipeline.length, rejected };
 }
 
+/**
+ * Builds an IngestReport for a request stored in several batches: counts every refusal and keeps only the
+ * first MAX_LISTED_REJECTIONS, so memory stays bounded however many lines a streamed body refuses. Refusals
+ * must be added in the order they should be listed.
+ */
+export class ReportCollector {
+  private accepted = 0;
+  private count = 0;
+  private readonly listed: IngestRejection[] = [];
+
+  /** Adds samples stored. */
+  addAccepted(n: number): void {
+    this.accepted += n;
+  }
+
+  /** Adds refusals. */
+  addRejections(rejections: readonly IngestRejection[]): void {
+    this.count += rejections.length;
+    for (const r of rejections) {
+      if (this.listed.length >= MAX_LISTED_REJECTIONS) break;
+      this.listed.push(r);
+    }
+  }
+
+  /** Samples stored so far. */
+  get acceptedSoFar(): number {
+    return this.accepted;
+  }
+
+  /** The report for everything added. */
+  report(): IngestReport {
+    return { accepted: this.accepted, rejectedCount: this.count, rejected: [...this.listed] };
+  }
+}
+
 /** One line summing up refusals by reason, e.g. `3 rejected: out_of_order ×2, bad_labels ×1 (…)`. */
 export function summariseRejections(report: IngestReport): string {
   const byReason = new Map<string, number>();

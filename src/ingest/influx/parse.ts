@@ -203,38 +203,56 @@ export function sanitizeName(text: string, allowColon: boolean): string {
   return out;
 }
 
+/** Series built from a run of lines, with the input line of every sample and the lines refused meanwhile. */
+export interface InfluxBatch {
+  series: SeriesSamples[];
+  /** `lines[i][j]`: 1-based input line of sample j of series i. */
+  lines: number[][];
+  /** Lines refused since the previous batch, in line order. */
+  rejections: IngestRejection[];
+  samples: number;
+}
+
 /**
- * Parses a line-protocol body into series: one series per measurement and numeric field, named
- * `<measurement>_<field>`, with tags as labels (names sanitised to Prometheus rules; a tag that would
+ * Turns line-protocol lines into series one line at a time: one series per measurement and numeric field,
+ * named `<measurement>_<field>`, with tags as labels (names sanitised to Prometheus rules; a tag that would
  * clash with `__name__` or other reserved names gets a `tag_` prefix). Bad lines are refused one by one.
+ * `take` hands over what was built so far, so a body can be stored in bounded batches as it is read.
  */
-export function parseLineProtocol(text: string, opts: InfluxParseOptions): InfluxParseResult {
-  const bySeries = new Map<string, number>();
-  const out: InfluxParseResult = { series: [], lines: [], rejections: [], skippedStringFields: 0, samples: 0 };
-  let lineNo = 0;
-  let start = 0;
-  while (start <= text.length) {
-    let end = text.indexOf('\n', start);
-    if (end < 0) end = text.length;
-    lineNo++;
-    let line = text.slice(start, end);
-    start = end + 1;
-    if (line.endsWith('\r')) line = line.slice(0, -1);
+export class LineProtocolBatcher {
+  private bySeries = new Map<string, number>();
+  private batch: InfluxBatch = { series: [], lines: [], rejections: [], samples: 0 };
+  /** Samples across every batch so far. */
+  samples = 0;
+  /** String fields seen and skipped (they are not numeric samples). */
+  skippedStringFields = 0;
+
+  constructor(private readonly opts: InfluxParseOptions) {}
+
+  /** Samples in the batch being built. */
+  get pending(): number {
+    return this.batch.samples;
+  }
+
+  /** Refuses line `lineNo` for a reason found outside the parser (a line too long to read). */
+  reject(lineNo: number, message: string): void {
+    this.batch.rejections.push({ reason: 'parse_error', line: lineNo, detail: `line ${lineNo}: ${message}` });
+  }
+
+  /** Adds line `lineNo` (without its `\n`); throws TOO_MANY_SAMPLES once the body has more samples than allowed. */
+  line(raw: string, lineNo: number): void {
+    const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
     const trimmed = line.trimStart();
-    if (trimmed === '' || trimmed.startsWith('#')) {
-      if (end === text.length) break;
-      continue;
-    }
+    if (trimmed === '' || trimmed.startsWith('#')) return;
     let point: InfluxPoint;
     try {
-      point = parseLine(trimmed, opts.precision);
+      point = parseLine(trimmed, this.opts.precision);
     } catch (e) {
       if (!(e instanceof LineError)) throw e;
-      out.rejections.push({ reason: 'parse_error', line: lineNo, detail: `line ${lineNo}: ${e.message}` });
-      if (end === text.length) break;
-      continue;
+      this.reject(lineNo, e.message);
+      return;
     }
-    out.skippedStringFields += point.stringFields.length;
+    this.skippedStringFields += point.stringFields.length;
     const labels: Labels = {};
     for (const [k, v] of point.tags) {
       let name = sanitizeName(k, false);
@@ -245,14 +263,15 @@ export function parseLineProtocol(text: string, opts: InfluxParseOptions): Influ
       .sort()
       .map((k) => `${k}\u0000${labels[k]}`)
       .join('\u0001');
-    const t = point.timestamp ?? opts.now;
+    const t = point.timestamp ?? this.opts.now;
+    const out = this.batch;
     for (const [field, value] of point.fields) {
       const name = sanitizeName(`${point.measurement}_${field}`, true);
       const key = `${name}\u0002${tagKey}`;
-      let i = bySeries.get(key);
+      let i = this.bySeries.get(key);
       if (i === undefined) {
         i = out.series.length;
-        bySeries.set(key, i);
+        this.bySeries.set(key, i);
         out.series.push({ labels: { ...labels, __name__: name }, timestamps: [], values: [] });
         out.lines.push([]);
       }
@@ -260,9 +279,39 @@ export function parseLineProtocol(text: string, opts: InfluxParseOptions): Influ
       s.timestamps.push(t);
       s.values.push(value);
       (out.lines[i] as number[]).push(lineNo);
-      if (++out.samples > opts.maxSamples) throw new VigilError('TOO_MANY_SAMPLES', `request has more than ${opts.maxSamples} samples`);
+      out.samples++;
+      if (++this.samples > this.opts.maxSamples) {
+        throw new VigilError('TOO_MANY_SAMPLES', `request has more than ${this.opts.maxSamples} samples`);
+      }
     }
-    if (end === text.length) break;
   }
-  return out;
+
+  /** Hands over the batch built so far and starts a new, empty one. */
+  take(): InfluxBatch {
+    const b = this.batch;
+    this.batch = { series: [], lines: [], rejections: [], samples: 0 };
+    this.bySeries = new Map();
+    return b;
+  }
+}
+
+/** Parses a whole line-protocol body at once (see LineProtocolBatcher); lines are separated by `\n`. */
+export function parseLineProtocol(text: string, opts: InfluxParseOptions): InfluxParseResult {
+  const batcher = new LineProtocolBatcher(opts);
+  let lineNo = 0;
+  let start = 0;
+  for (;;) {
+    const end = text.indexOf('\n', start);
+    batcher.line(text.slice(start, end < 0 ? text.length : end), ++lineNo);
+    if (end < 0) break;
+    start = end + 1;
+  }
+  const b = batcher.take();
+  return {
+    series: b.series,
+    lines: b.lines,
+    rejections: b.rejections,
+    skippedStringFields: batcher.skippedStringFields,
+    samples: batcher.samples,
+  };
 }

@@ -1,12 +1,10 @@
 import { VigilError } from '../../core/index.js';
 import type {
   OtlpAttribute,
-  OtlpExportRequest,
   OtlpHistogramPoint,
-  OtlpMetric,
   OtlpNumberPoint,
-  OtlpResourceMetrics,
-  OtlpScopeMetrics,
+  OtlpPart,
+  OtlpScopeContext,
   OtlpSummaryPoint,
   OtlpTemporality,
 } from './model.js';
@@ -14,8 +12,6 @@ import type {
 function malformed(what: string, pos: number): VigilError {
   return new VigilError('BAD_PAYLOAD', `OTLP body is not a valid ExportMetricsServiceRequest: ${what} at byte ${pos}`);
 }
-
-const NS_PER_MS = 1_000_000n;
 
 /** A bounds-checked protobuf wire reader; every read past a message's end throws BAD_PAYLOAD. */
 class Reader {
@@ -87,12 +83,19 @@ class Reader {
     return Number.isNaN(v) ? Number.NaN : v;
   }
 
-  /** fixed64 nanoseconds → ms. */
+  /** fixed64 nanoseconds → ms, rounded down, computed exactly without a BigInt. */
   fixedNsToMs(end: number): number {
     this.need(8, end);
-    const v = this.view.getBigUint64(this.pos, true);
+    const lo = this.view.getUint32(this.pos, true);
+    const hi = this.view.getUint32(this.pos + 4, true);
     this.pos += 8;
-    return Number(v / NS_PER_MS);
+    // hi·2³² + lo = hi·4294·10⁶ + (hi·967296 + lo), and the second term stays below 2⁵³.
+    const rest = hi * 967_296 + lo;
+    let q = Math.floor(rest / 1_000_000);
+    const r = rest - q * 1_000_000;
+    if (r < 0) q--;
+    else if (r >= 1_000_000) q++;
+    return hi * 4294 + q;
   }
 
   fixed64(end: number): number {
@@ -370,7 +373,7 @@ function summaryPoint(r: Reader, end: number): OtlpSummaryPoint {
   return p;
 }
 
-function temporality(v: number): OtlpTemporality {
+function otlpTemporality(v: number): OtlpTemporality {
   return v === 1 || v === 2 ? v : 0;
 }
 
@@ -410,126 +413,224 @@ function countPoints(r: Reader, end: number): number {
   return n;
 }
 
-function metric(r: Reader, end: number): OtlpMetric {
+/** Reads the next field's tag of the message ending at `end`; throws on field number 0. */
+function tag(r: Reader, end: number): number {
+  const t = r.varint(end);
+  if (t < 8) throw malformed('field number 0', r.pos);
+  return t;
+}
+
+/** Throws unless the message that ended the loop ended exactly at `end`. */
+function ended(r: Reader, end: number): void {
+  if (r.pos !== end) throw malformed('message overruns its length', r.pos);
+}
+
+/** Where a metric's data message lies and which kind it is (the field number: 5 gauge, 7 sum, 9 histogram, 10 exponential, 11 summary). */
+interface DataField {
+  num: number;
+  start: number;
+  end: number;
+}
+
+/** Decodes a data message only to check it (a metric's data is a oneof: an earlier one is overridden but must still be valid). */
+function checkData(r: Reader, d: DataField): void {
+  r.pos = d.start;
+  if (d.num === 10) countPoints(r, d.end);
+  else if (d.num === 9) points(r, d.end, histogramPoint);
+  else if (d.num === 11) points(r, d.end, summaryPoint);
+  else points(r, d.end, numberPoint);
+}
+
+/** The field numbers of a Metric's data oneof, with their names. */
+const DATA_FIELDS: Record<number, string> = { 5: 'gauge', 7: 'sum', 9: 'histogram', 10: 'exponential_histogram', 11: 'summary' };
+
+/**
+ * Reads one Metric in parts of at most `maxPoints` data points. Name, unit, description, temporality and
+ * monotonicity are read first wherever they are in the message, so every part knows them.
+ */
+function* metricParts(r: Reader, end: number, scope: OtlpScopeContext, maxPoints: number): Generator<OtlpPart> {
   let name = '';
   let unit = '';
   let description = '';
-  let data: OtlpMetric | null = null;
-  const base = () => ({ name, unit, description });
-  r.message(end, (num, wt) => {
-    switch (num) {
-      case 1:
-        expect(wt, 2, 'name', r);
-        name = r.string(end);
-        return true;
-      case 2:
-        expect(wt, 2, 'description', r);
-        description = r.string(end);
-        return true;
-      case 3:
-        expect(wt, 2, 'unit', r);
-        unit = r.string(end);
-        return true;
-      case 5: {
-        expect(wt, 2, 'gauge', r);
-        const p = points(r, r.sub(end), numberPoint);
-        data = { ...base(), kind: 'gauge', points: p.points };
-        return true;
-      }
-      case 7: {
-        expect(wt, 2, 'sum', r);
-        const p = points(r, r.sub(end), numberPoint);
-        data = { ...base(), kind: 'sum', points: p.points, temporality: temporality(p.temporality), monotonic: p.monotonic };
-        return true;
-      }
-      case 9: {
-        expect(wt, 2, 'histogram', r);
-        const p = points(r, r.sub(end), histogramPoint);
-        data = { ...base(), kind: 'histogram', points: p.points, temporality: temporality(p.temporality) };
-        return true;
-      }
-      case 10:
-        expect(wt, 2, 'exponential_histogram', r);
-        data = { ...base(), kind: 'exponential_histogram', pointCount: countPoints(r, r.sub(end)) };
-        return true;
-      case 11: {
-        expect(wt, 2, 'summary', r);
-        const p = points(r, r.sub(end), summaryPoint);
-        data = { ...base(), kind: 'summary', points: p.points };
-        return true;
-      }
-    }
-    return false;
-  });
-  const m: OtlpMetric = data ?? { ...base(), kind: 'empty' };
-  // Name, unit and description may come after the data on the wire.
-  m.name = name;
-  m.unit = unit;
-  m.description = description;
-  return m;
-}
-
-function scopeMetrics(r: Reader, end: number): OtlpScopeMetrics {
-  const s: OtlpScopeMetrics = { scopeName: '', scopeVersion: '', metrics: [] };
-  r.message(end, (num, wt) => {
+  let data: DataField | null = null;
+  while (r.pos < end) {
+    const t = tag(r, end);
+    const num = t >>> 3;
+    const wt = t & 7;
     if (num === 1) {
-      expect(wt, 2, 'scope', r);
+      expect(wt, 2, 'name', r);
+      name = r.string(end);
+    } else if (num === 2) {
+      expect(wt, 2, 'description', r);
+      description = r.string(end);
+    } else if (num === 3) {
+      expect(wt, 2, 'unit', r);
+      unit = r.string(end);
+    } else if (DATA_FIELDS[num] !== undefined) {
+      expect(wt, 2, DATA_FIELDS[num], r);
       const e = r.sub(end);
-      r.message(e, (n, w) => {
-        if (n === 1) {
-          expect(w, 2, 'scope name', r);
-          s.scopeName = r.string(e);
-          return true;
-        }
-        if (n === 2) {
-          expect(w, 2, 'scope version', r);
-          s.scopeVersion = r.string(e);
-          return true;
-        }
-        return false;
-      });
-      return true;
-    }
-    if (num === 2) {
-      expect(wt, 2, 'metrics', r);
-      s.metrics.push(metric(r, r.sub(end)));
-      return true;
-    }
-    return false;
-  });
-  return s;
-}
-
-function resourceMetrics(r: Reader, end: number): OtlpResourceMetrics {
-  const rm: OtlpResourceMetrics = { resource: [], scopes: [] };
-  r.message(end, (num, wt) => {
+      const start = r.pos;
+      if (data !== null) checkData(r, data);
+      data = { num, start, end: e };
+      r.pos = e;
+    } else r.skip(wt, end);
+  }
+  ended(r, end);
+  if (data === null) return;
+  const base = { name, unit, description };
+  r.pos = data.start;
+  if (data.num === 10) {
+    yield { scope, metric: { ...base, kind: 'exponential_histogram', pointCount: countPoints(r, data.end) } };
+    r.pos = end;
+    return;
+  }
+  // The container's own fields first (temporality, monotonicity), checking the points' framing on the way.
+  let temporality = 0;
+  let monotonic = false;
+  while (r.pos < data.end) {
+    const t = tag(r, data.end);
+    const num = t >>> 3;
+    const wt = t & 7;
     if (num === 1) {
-      expect(wt, 2, 'resource', r);
-      const e = r.sub(end);
-      r.message(e, (n, w) => (n === 1 ? attributeInto(r, w, e, rm.resource) : false));
-      return true;
+      expect(wt, 2, 'data_points', r);
+      r.pos = r.sub(data.end);
+    } else if (num === 2) {
+      expect(wt, 0, 'aggregation_temporality', r);
+      temporality = r.varint(data.end);
+    } else if (num === 3) {
+      expect(wt, 0, 'is_monotonic', r);
+      monotonic = r.varint(data.end) !== 0;
+    } else r.skip(wt, data.end);
+  }
+  ended(r, data.end);
+  const kind = data.num;
+  const part = (pts: OtlpNumberPoint[] | OtlpHistogramPoint[] | OtlpSummaryPoint[]): OtlpPart => {
+    if (kind === 5) return { scope, metric: { ...base, kind: 'gauge', points: pts as OtlpNumberPoint[] } };
+    if (kind === 7)
+      return {
+        scope,
+        metric: { ...base, kind: 'sum', points: pts as OtlpNumberPoint[], temporality: otlpTemporality(temporality), monotonic },
+      };
+    if (kind === 9)
+      return {
+        scope,
+        metric: { ...base, kind: 'histogram', points: pts as OtlpHistogramPoint[], temporality: otlpTemporality(temporality) },
+      };
+    return { scope, metric: { ...base, kind: 'summary', points: pts as OtlpSummaryPoint[] } };
+  };
+  const read: (r: Reader, end: number) => OtlpNumberPoint | OtlpHistogramPoint | OtlpSummaryPoint =
+    kind === 9 ? histogramPoint : kind === 11 ? summaryPoint : numberPoint;
+  let chunk: (OtlpNumberPoint | OtlpHistogramPoint | OtlpSummaryPoint)[] = [];
+  r.pos = data.start;
+  while (r.pos < data.end) {
+    const t = tag(r, data.end);
+    if (t >>> 3 !== 1) {
+      r.skip(t & 7, data.end);
+      continue;
     }
-    if (num === 2) {
-      expect(wt, 2, 'scope_metrics', r);
-      rm.scopes.push(scopeMetrics(r, r.sub(end)));
-      return true;
+    chunk.push(read(r, r.sub(data.end)));
+    if (chunk.length >= maxPoints) {
+      yield part(chunk as OtlpNumberPoint[]);
+      chunk = [];
     }
-    return false;
-  });
-  return rm;
+  }
+  if (chunk.length > 0) yield part(chunk as OtlpNumberPoint[]);
+  r.pos = end;
 }
 
-/** Decodes a protobuf `ExportMetricsServiceRequest`; throws BAD_PAYLOAD on any structural error. */
-export function decodeOtlpProtobuf(body: Buffer): OtlpExportRequest {
+/** Reads one ScopeMetrics: its scope first (wherever it is in the message), then its metrics in order. */
+function* scopeParts(r: Reader, end: number, resource: OtlpAttribute[], maxPoints: number): Generator<OtlpPart> {
+  const start = r.pos;
+  const scope: OtlpScopeContext = { resource, scopeName: '', scopeVersion: '' };
+  while (r.pos < end) {
+    const t = tag(r, end);
+    const num = t >>> 3;
+    const wt = t & 7;
+    if (num !== 1) {
+      if (num === 2) expect(wt, 2, 'metrics', r);
+      r.skip(wt, end);
+      continue;
+    }
+    expect(wt, 2, 'scope', r);
+    const e = r.sub(end);
+    r.message(e, (n, w) => {
+      if (n === 1) {
+        expect(w, 2, 'scope name', r);
+        scope.scopeName = r.string(e);
+        return true;
+      }
+      if (n === 2) {
+        expect(w, 2, 'scope version', r);
+        scope.scopeVersion = r.string(e);
+        return true;
+      }
+      return false;
+    });
+  }
+  ended(r, end);
+  r.pos = start;
+  while (r.pos < end) {
+    const t = tag(r, end);
+    if (t >>> 3 !== 2) {
+      r.skip(t & 7, end);
+      continue;
+    }
+    const e = r.sub(end);
+    yield* metricParts(r, e, scope, maxPoints);
+    r.pos = e;
+  }
+}
+
+/** Reads one ResourceMetrics: its resource attributes first (wherever they are in the message), then its scopes in order. */
+function* resourceParts(r: Reader, end: number, maxPoints: number): Generator<OtlpPart> {
+  const start = r.pos;
+  const resource: OtlpAttribute[] = [];
+  while (r.pos < end) {
+    const t = tag(r, end);
+    const num = t >>> 3;
+    const wt = t & 7;
+    if (num !== 1) {
+      if (num === 2) expect(wt, 2, 'scope_metrics', r);
+      r.skip(wt, end);
+      continue;
+    }
+    expect(wt, 2, 'resource', r);
+    const e = r.sub(end);
+    r.message(e, (n, w) => (n === 1 ? attributeInto(r, w, e, resource) : false));
+  }
+  ended(r, end);
+  r.pos = start;
+  while (r.pos < end) {
+    const t = tag(r, end);
+    if (t >>> 3 !== 2) {
+      r.skip(t & 7, end);
+      continue;
+    }
+    const e = r.sub(end);
+    yield* scopeParts(r, e, resource, maxPoints);
+    r.pos = e;
+  }
+}
+
+/**
+ * Decodes a protobuf `ExportMetricsServiceRequest` part by part, in request order, each part holding at most
+ * `maxPoints` data points of one metric; throws BAD_PAYLOAD on any structural error when it reaches it.
+ * A consumer can pause between parts: the body is read in place, no whole-request tree is built.
+ */
+export function* decodeOtlpProtobufParts(body: Buffer, maxPoints: number): Generator<OtlpPart> {
   const r = new Reader(body);
-  const out: OtlpExportRequest = { resourceMetrics: [] };
-  r.message(body.length, (num, wt) => {
-    if (num !== 1) return false;
-    expect(wt, 2, 'resource_metrics', r);
-    out.resourceMetrics.push(resourceMetrics(r, r.sub(body.length)));
-    return true;
-  });
-  return out;
+  const end = body.length;
+  while (r.pos < end) {
+    const t = tag(r, end);
+    if (t >>> 3 !== 1) {
+      r.skip(t & 7, end);
+      continue;
+    }
+    expect(t & 7, 2, 'resource_metrics', r);
+    const e = r.sub(end);
+    yield* resourceParts(r, e, maxPoints);
+    r.pos = e;
+  }
 }
 
 /** Encodes an `ExportMetricsServiceResponse`, with `partial_success` when points were rejected. */

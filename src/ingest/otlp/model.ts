@@ -68,3 +68,20 @@ export interface OtlpResourceMetrics {
 export interface OtlpExportRequest {
   resourceMetrics: OtlpResourceMetrics[];
 }
+
+/** The resource and instrumentation scope a metric belongs to; one object is shared by every part of one scope. */
+export interface OtlpScopeContext {
+  resource: OtlpAttribute[];
+  scopeName: string;
+  scopeVersion: string;
+}
+
+/**
+ * A piece of a request in request order: one metric, or a run of its data points (a metric with many points
+ * comes in several parts), with its resource and scope. Decoders hand requests over part by part so that
+ * translation can pause between parts.
+ */
+export interface OtlpPart {
+  scope: OtlpScopeContext;
+  metric: OtlpMetric;
+}

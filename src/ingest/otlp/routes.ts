@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { VigilError } from '../../core/index.js';
+import { yieldToEventLoop } from '../event-loop.js';
 import {
   buildReport,
   errorAnswer,
@@ -11,12 +12,18 @@ import {
 } from '../route-deps.js';
 import { decodeContentEncoding } from '../route-helpers.js';
 import { decodeOtlpJson } from './decode-json.js';
-import { decodeOtlpProtobuf, encodeOtlpResponse, encodeRpcStatus } from './decode-proto.js';
-import type { OtlpExportRequest } from './model.js';
-import { DeltaAccumulator, translateOtlp } from './translate.js';
+import { decodeOtlpProtobufParts, encodeOtlpResponse, encodeRpcStatus } from './decode-proto.js';
+import type { OtlpPart } from './model.js';
+import { otlpParts } from './parts.js';
+import { DeltaAccumulator, type OtlpTranslation, OtlpTranslator } from './translate.js';
 
 /** Protocol name used in metrics and logs. */
 export const OTLP_PROTOCOL = 'otlp';
+
+/** Data points of one metric handed from the decoder to translation at a time. */
+const PART_POINTS = 500;
+/** Samples translated between two yields to the event loop. */
+const TRANSLATE_SLICE = 2_000;
 
 /** gRPC status codes used in OTLP/HTTP error bodies. */
 const GRPC_INVALID_ARGUMENT = 3;
@@ -35,7 +42,9 @@ export interface OtlpRouteOptions {
  * `application/json` bodies (gzip accepted). Answers as the OTLP spec asks: 200 with an
  * ExportMetricsServiceResponse in the request's encoding (with `partial_success` naming how many data
  * points were refused and why); 400 with a google.rpc.Status for a body that cannot succeed; 429 with
- * Retry-After when the pipeline is behind; 413 above the size and sample limits.
+ * Retry-After when the pipeline is behind; 413 above the size and sample limits. The body is buffered (bounded
+ * by the body limit); a protobuf body is decoded and translated part by part with the event loop free between
+ * slices, a JSON body is parsed in one go (ADR 0008); storing happens slice by slice once all is translated.
  */
 export function registerOtlpRoutes(app: FastifyInstance, deps: IngestRouteDeps, opts: OtlpRouteOptions = {}): void {
   const deltas = opts.deltas ?? new DeltaAccumulator();
@@ -44,6 +53,24 @@ export function registerOtlpRoutes(app: FastifyInstance, deps: IngestRouteDeps, 
     scope.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: deps.bodyLimit }, (_req, body, done) => done(null, body));
     scope.post('/v1/metrics', { config: { auth: 'ingest' }, bodyLimit: deps.bodyLimit }, (req, reply) => handle(req, reply, deps, deltas));
   });
+}
+
+/**
+ * Decodes (protobuf: as it goes) and translates every part, yielding to the event loop after every
+ * TRANSLATE_SLICE samples, so a large body never holds the loop for long. Nothing is stored yet: a body that
+ * turns out to be malformed or over the sample limit halfway stores nothing.
+ */
+async function translateInSlices(parts: Iterable<OtlpPart>, translator: OtlpTranslator): Promise<OtlpTranslation> {
+  let sliceStart = 0;
+  for (const part of parts) {
+    translator.add(part);
+    const samples = translator.result.samples;
+    if (samples - sliceStart >= TRANSLATE_SLICE) {
+      sliceStart = samples;
+      await yieldToEventLoop();
+    }
+  }
+  return translator.result;
 }
 
 function isJson(req: FastifyRequest): boolean {
@@ -63,7 +90,7 @@ async function handle(req: FastifyRequest, reply: FastifyReply, deps: IngestRout
     const raw = req.body;
     if (!Buffer.isBuffer(raw)) throw new VigilError('BAD_PAYLOAD', 'OTLP body is missing');
     const body = await decodeContentEncoding(raw, req.headers['content-encoding'], deps.bodyLimit);
-    let decoded: OtlpExportRequest;
+    let parts: Iterable<OtlpPart>;
     if (json) {
       let doc: unknown;
       try {
@@ -71,9 +98,12 @@ async function handle(req: FastifyRequest, reply: FastifyReply, deps: IngestRout
       } catch (e) {
         throw new VigilError('BAD_JSON', `body is not valid JSON: ${(e as Error).message.slice(0, 200)}`);
       }
-      decoded = decodeOtlpJson(doc);
-    } else decoded = decodeOtlpProtobuf(body);
-    const tr = translateOtlp(decoded, { tenant: req.tenant, now: Date.now(), maxSamples: deps.maxSamplesPerRequest, deltas });
+      parts = otlpParts(decodeOtlpJson(doc), PART_POINTS);
+    } else parts = decodeOtlpProtobufParts(body, PART_POINTS);
+    const tr = await translateInSlices(
+      parts,
+      new OtlpTranslator({ tenant: req.tenant, now: Date.now(), maxSamples: deps.maxSamplesPerRequest, deltas }),
+    );
     const result = tr.series.length > 0 ? await deps.pipeline.write(req.tenant, tr.series, OTLP_PROTOCOL) : null;
     const rejections: IngestRejection[] = [...tr.rejections];
     for (const r of result?.rejected ?? []) {

@@ -1,6 +1,7 @@
 import { type Labels, type SeriesSamples, VigilError } from '../../core/index.js';
 import type { IngestRejection } from '../route-deps.js';
-import type { OtlpAttribute, OtlpExportRequest, OtlpMetric, OtlpPointBase } from './model.js';
+import type { OtlpAttribute, OtlpExportRequest, OtlpMetric, OtlpPart, OtlpPointBase, OtlpScopeContext } from './model.js';
+import { otlpParts } from './parts.js';
 
 // OpenTelemetry → Prometheus naming (OTel spec "Prometheus and OpenMetrics Compatibility", as implemented by
 // the collector's and Prometheus' OTLP translators with metric suffixes on).
@@ -77,12 +78,43 @@ export function otlpLabelName(key: string): string {
   return l;
 }
 
+/** Label names of attribute keys seen recently: the same few keys come with every data point. */
+const labelNames = new Map<string, string>();
+const LABEL_NAME_CACHE_SIZE = 10_000;
+
+function cachedLabelName(key: string): string {
+  let name = labelNames.get(key);
+  if (name === undefined) {
+    name = otlpLabelName(key);
+    if (labelNames.size >= LABEL_NAME_CACHE_SIZE) labelNames.clear();
+    labelNames.set(key, name);
+  }
+  return name;
+}
+
 /** Puts attributes into `labels`; keys that sanitise to the same name get their values joined with `;` in key order. */
 function addAttributes(labels: Labels, attrs: readonly OtlpAttribute[], skip?: ReadonlySet<string>): void {
+  // Usual case: every key gives a different name, so each attribute is one label.
+  const names: string[] = [];
+  let clash = false;
+  for (const a of attrs) {
+    if (a.key === '' || skip?.has(a.key)) continue;
+    const name = cachedLabelName(a.key);
+    if (names.includes(name)) {
+      clash = true;
+      break;
+    }
+    names.push(name);
+  }
+  if (!clash) {
+    let i = 0;
+    for (const a of attrs) if (a.key !== '' && !skip?.has(a.key)) labels[names[i++] as string] = a.value;
+    return;
+  }
   const merged = new Map<string, [string, string][]>();
   for (const a of attrs) {
     if (a.key === '' || skip?.has(a.key)) continue;
-    const name = otlpLabelName(a.key);
+    const name = cachedLabelName(a.key);
     const list = merged.get(name);
     if (list === undefined) merged.set(name, [[a.key, a.value]]);
     else list.push([a.key, a.value]);
@@ -202,21 +234,44 @@ class Builder {
 }
 
 /**
- * Translates a decoded OTLP request into Prometheus-style series: gauges and sums as one series each
- * (monotonic sums get `_total`, delta sums become cumulative), histograms as `_bucket{le}` (cumulative
- * counts, `+Inf` = count), `_sum` and `_count`, summaries as `{quantile}`, `_sum`, `_count`. Resource
- * attributes become labels (`service.name` → `job`, `service.instance.id` → `instance`, `host.name` →
- * `host`), then data point attributes. Exponential histograms are refused point by point.
+ * Translates OTLP into Prometheus-style series: gauges and sums as one series each (monotonic sums get
+ * `_total`, delta sums become cumulative), histograms as `_bucket{le}` (cumulative counts, `+Inf` = count),
+ * `_sum` and `_count`, summaries as `{quantile}`, `_sum`, `_count`. Resource attributes become labels
+ * (`service.name` → `job`, `service.instance.id` → `instance`, `host.name` → `host`), then data point
+ * attributes. Exponential histograms are refused point by point. Parts are added in request order; the
+ * result is the same as translating the whole request at once (one series per label set, data points
+ * counted across the request).
  */
-export function translateOtlp(req: OtlpExportRequest, opts: OtlpTranslateOptions): OtlpTranslation {
-  const b = new Builder(opts);
-  for (const rm of req.resourceMetrics) {
-    for (const scope of rm.scopes) {
-      const { base, forced } = resourceLabels(rm.resource, scope.scopeName, scope.scopeVersion);
-      for (const m of scope.metrics) translateMetric(b, m, base, forced, opts.now);
-    }
+export class OtlpTranslator {
+  private readonly b: Builder;
+  private scope: OtlpScopeContext | null = null;
+  private base: Labels = {};
+  private forced: Labels = {};
+
+  constructor(private readonly opts: OtlpTranslateOptions) {
+    this.b = new Builder(opts);
   }
-  return b.out;
+
+  /** Translates the next part; throws TOO_MANY_SAMPLES once the request has more samples than allowed. */
+  add(part: OtlpPart): void {
+    if (part.scope !== this.scope) {
+      this.scope = part.scope;
+      ({ base: this.base, forced: this.forced } = resourceLabels(part.scope.resource, part.scope.scopeName, part.scope.scopeVersion));
+    }
+    translateMetric(this.b, part.metric, this.base, this.forced, this.opts.now);
+  }
+
+  /** Everything translated so far. */
+  get result(): OtlpTranslation {
+    return this.b.out;
+  }
+}
+
+/** Translates a whole decoded OTLP request at once (see OtlpTranslator). */
+export function translateOtlp(req: OtlpExportRequest, opts: OtlpTranslateOptions): OtlpTranslation {
+  const t = new OtlpTranslator(opts);
+  for (const part of otlpParts(req, Number.POSITIVE_INFINITY)) t.add(part);
+  return t.result;
 }
 
 function pointLabels(base: Labels, forced: Labels, p: OtlpPointBase, name: string): Labels {

@@ -1,7 +1,7 @@
 import { compressSync, uncompressSync } from 'snappy';
 import { bench, describe } from 'vitest';
 import type { SeriesSamples } from '../../core/index.js';
-import { decodeWriteRequest } from './decode.js';
+import { decodeWriteRequest, decodeWriteRequestSliced } from './decode.js';
 import { encodeWriteRequest } from './encode.js';
 
 // One request as Prometheus sends them under load: 500 series × 10 samples. Run: npx vitest bench src/ingest/remote-write
@@ -16,6 +16,9 @@ const compressed = compressSync(raw);
 describe('remote_write decode (5,000 samples per op)', () => {
   bench('decode WriteRequest', () => {
     decodeWriteRequest(raw, 1_000_000);
+  });
+  bench('decode WriteRequest as the route does (in slices, one slice here)', async () => {
+    await decodeWriteRequestSliced(raw, 1_000_000);
   });
   bench('snappy uncompress', () => {
     uncompressSync(compressed, { asBuffer: true });

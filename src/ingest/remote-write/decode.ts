@@ -1,4 +1,5 @@
 import { doubleArray, type Labels, type SeriesSamples, VigilError } from '../../core/index.js';
+import { yieldToEventLoop } from '../event-loop.js';
 import type { IngestRejection } from '../route-deps.js';
 
 /** A decoded remote_write 1.0 WriteRequest: float series ready for the pipeline, plus what was refused. */
@@ -13,6 +14,18 @@ export interface DecodedWriteRequest {
 }
 
 const BAD = 'BAD_PAYLOAD';
+
+/** A timeseries being decoded: where it ends, its index in the request and what was read of it so far. */
+interface OpenSeries {
+  end: number;
+  index: number;
+  labels: Labels;
+  timestamps: number[];
+  values: number[];
+  /** Why the series is refused (a duplicate label name), or null. */
+  problem: string | null;
+  histograms: number;
+}
 
 /**
  * Label sets seen recently, keyed by their raw bytes: senders repeat the same series in every request, so
@@ -33,6 +46,10 @@ function malformed(what: string, pos: number): VigilError {
 class WriteRequestDecoder {
   private pos = 0;
   private readonly view: DataView;
+  /** Index of the next timeseries among the request's. */
+  private index = 0;
+  /** The series being read when a slice ended inside it. */
+  private open: OpenSeries | null = null;
 
   constructor(
     private readonly buf: Buffer,
@@ -95,21 +112,43 @@ class WriteRequestDecoder {
     }
   }
 
-  decode(): DecodedWriteRequest {
+  /**
+   * Decodes on from where the last call stopped until the body ends or about `budget` samples and label
+   * fields were read in this call; returns true once the whole body is decoded. A series may be split across
+   * calls: its state waits in `open` until its last field is read.
+   */
+  decodeSome(out: DecodedWriteRequest, budget: number): boolean {
     const end = this.buf.length;
-    const out: DecodedWriteRequest = { series: [], origin: [], samples: 0, rejections: [] };
-    let index = 0;
-    while (this.pos < end) {
+    let work = 0;
+    while (work < budget) {
+      const open = this.open;
+      if (open !== null) {
+        work += this.timeSeries(open, out, budget - work);
+        if (this.pos < open.end) continue;
+        this.open = null;
+        this.finishSeries(open, out);
+        continue;
+      }
+      if (this.pos >= end) return true;
       const tag = this.varint(end);
       if (tag === 0x0a) {
         const len = this.length(end);
-        this.timeSeries(this.pos + len, index++, out);
+        this.open = {
+          end: this.pos + len,
+          index: this.index++,
+          labels: {},
+          timestamps: [],
+          values: doubleArray(),
+          problem: null,
+          histograms: 0,
+        };
       } else {
         if (tag < 8) throw malformed('field number 0', this.pos);
         this.skip(tag & 7, end);
       }
+      work++;
     }
-    return out;
+    return this.open === null && this.pos >= end;
   }
 
   /** End of the run of consecutive label fields starting at `pos` (validated lengths, nothing decoded). */
@@ -166,13 +205,19 @@ class WriteRequestDecoder {
     return marker ? this.view.getFloat64(pos, true) : Number.NaN;
   }
 
-  private timeSeries(end: number, index: number, out: DecodedWriteRequest): void {
-    let labels: Labels = {};
-    const timestamps: number[] = [];
-    const values = doubleArray();
-    let problem: string | null = null;
-    let histograms = 0;
-    while (this.pos < end) {
+  /**
+   * Reads fields of the open series `ts` until it ends or `budget` samples and label fields were read;
+   * returns how many were read.
+   */
+  private timeSeries(ts: OpenSeries, out: DecodedWriteRequest, budget: number): number {
+    const end = ts.end;
+    let labels = ts.labels;
+    const timestamps = ts.timestamps;
+    const values = ts.values;
+    let problem = ts.problem;
+    let work = 0;
+    while (this.pos < end && work < budget) {
+      work++;
       const tagStart = this.pos;
       const tag = this.varint(end);
       if (tag === 0x0a && timestamps.length === 0 && Object.keys(labels).length === 0) {
@@ -240,7 +285,7 @@ class WriteRequestDecoder {
           throw new VigilError('TOO_MANY_SAMPLES', `request has more than ${this.maxSamples} samples`);
         }
       } else if (tag === 0x22) {
-        histograms++;
+        ts.histograms++;
         const len = this.length(end);
         this.pos += len;
       } else {
@@ -248,23 +293,50 @@ class WriteRequestDecoder {
         this.skip(tag & 7, end);
       }
     }
-    if (this.pos !== end) throw malformed('message overruns its length', this.pos);
-    if (histograms > 0) {
-      out.rejections.push({ reason: 'bad_value', series: index, detail: `${histograms} native histogram samples: not supported` });
+    ts.labels = labels;
+    ts.problem = problem;
+    return work;
+  }
+
+  /** Checks a series whose last field was read and adds it to `out` (or its refusal). */
+  private finishSeries(ts: OpenSeries, out: DecodedWriteRequest): void {
+    if (this.pos !== ts.end) throw malformed('message overruns its length', this.pos);
+    const index = ts.index;
+    if (ts.histograms > 0) {
+      out.rejections.push({ reason: 'bad_value', series: index, detail: `${ts.histograms} native histogram samples: not supported` });
     }
-    if (problem !== null) {
-      for (let j = 0; j < timestamps.length; j++) out.rejections.push({ reason: 'bad_labels', series: index, sample: j, detail: problem });
+    if (ts.problem !== null) {
+      const problem = ts.problem;
+      for (let j = 0; j < ts.timestamps.length; j++)
+        out.rejections.push({ reason: 'bad_labels', series: index, sample: j, detail: problem });
       return;
     }
-    if (timestamps.length === 0) return;
-    out.series.push({ labels, timestamps, values });
+    if (ts.timestamps.length === 0) return;
+    out.series.push({ labels: ts.labels, timestamps: ts.timestamps, values: ts.values });
     out.origin.push(index);
   }
 }
 
-/** Decodes an uncompressed remote_write 1.0 WriteRequest; throws BAD_PAYLOAD or TOO_MANY_SAMPLES. */
+/** Decodes an uncompressed remote_write 1.0 WriteRequest in one go; throws BAD_PAYLOAD or TOO_MANY_SAMPLES. */
 export function decodeWriteRequest(body: Buffer, maxSamples: number): DecodedWriteRequest {
-  return new WriteRequestDecoder(body, maxSamples).decode();
+  const out: DecodedWriteRequest = { series: [], origin: [], samples: 0, rejections: [] };
+  new WriteRequestDecoder(body, maxSamples).decodeSome(out, Number.POSITIVE_INFINITY);
+  return out;
+}
+
+/** Samples and label fields decoded between two yields to the event loop (a few milliseconds of work). */
+const DECODE_SLICE = 10_000;
+
+/**
+ * Decodes a WriteRequest like `decodeWriteRequest`, but a body with more than `slice` samples and label
+ * fields is decoded in slices of that size with a yield to the event loop between them, so a large body never
+ * holds the loop for long; a small body is decoded in the first slice, without waiting.
+ */
+export async function decodeWriteRequestSliced(body: Buffer, maxSamples: number, slice = DECODE_SLICE): Promise<DecodedWriteRequest> {
+  const out: DecodedWriteRequest = { series: [], origin: [], samples: 0, rejections: [] };
+  const decoder = new WriteRequestDecoder(body, maxSamples);
+  while (!decoder.decodeSome(out, slice)) await yieldToEventLoop();
+  return out;
 }
 
 /** Reads the uncompressed length a raw snappy block declares in its preamble; throws BAD_ENCODING if unreadable. */

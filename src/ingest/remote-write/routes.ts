@@ -11,7 +11,7 @@ import {
   setOutcomeHeaders,
   summariseRejections,
 } from '../route-deps.js';
-import { decodeWriteRequest, snappyDeclaredLength } from './decode.js';
+import { decodeWriteRequestSliced, snappyDeclaredLength } from './decode.js';
 
 /** Protocol name used in metrics and logs. */
 export const REMOTE_WRITE_PROTOCOL = 'remote_write';
@@ -30,7 +30,10 @@ export async function snappyUncompress(body: Buffer, limit: number): Promise<Buf
  * Mounts `POST /api/v1/write`, the Prometheus remote_write 1.0 receiver. Answers as the spec asks:
  * 204 when every sample was stored; 4xx (never retried) for a body that cannot succeed, including one
  * where some samples were refused (the rest are stored, the JSON body says which and why); 429 with
- * Retry-After when the pipeline is behind and 5xx only for what may succeed on retry.
+ * Retry-After when the pipeline is behind and 5xx only for what may succeed on retry. The body is buffered
+ * (a snappy block can only be decompressed whole; bounded by the body limit), decoded in slices with the event
+ * loop free in between, then stored slice by slice; a body found malformed or over the limits stores nothing
+ * (ADR 0008).
  */
 export function registerRemoteWriteRoutes(app: FastifyInstance, deps: IngestRouteDeps): void {
   void app.register(async (scope) => {
@@ -54,7 +57,7 @@ async function handle(req: FastifyRequest, reply: FastifyReply, deps: IngestRout
       throw new VigilError('BAD_ENCODING', `unsupported Content-Encoding "${encoding}"; remote_write uses snappy`);
     }
     const raw = await snappyUncompress(body, deps.bodyLimit);
-    const decoded = decodeWriteRequest(raw, deps.maxSamplesPerRequest);
+    const decoded = await decodeWriteRequestSliced(raw, deps.maxSamplesPerRequest);
     const result = decoded.series.length > 0 ? await deps.pipeline.write(req.tenant, decoded.series, REMOTE_WRITE_PROTOCOL) : null;
     const fromPipeline: IngestRejection[] = [];
     for (const r of result?.rejected ?? []) {

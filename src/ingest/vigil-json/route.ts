@@ -14,6 +14,8 @@ export interface VigilJsonRouteDeps {
 /**
  * `POST /api/v1/ingest`: Vigil's own JSON batches (DESIGN.md), gzip accepted. Answers
  * `200 {accepted, rejected: [{series, sample, reason, detail?}]}`; bad JSON or shape → 400 naming the problem.
+ * The body is buffered and parsed with `JSON.parse` in one go, bounded by the body limit (compressed and
+ * decompressed); storing happens slice by slice. ADR 0008 says why this format is not parsed as a stream.
  */
 export function registerVigilJsonRoutes(app: FastifyInstance, deps: VigilJsonRouteDeps): void {
   void app.register(async (child) => {

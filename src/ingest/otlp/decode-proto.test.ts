@@ -1,0 +1,103 @@
+import { describe, expect, it } from 'vitest';
+import { decodeOtlpProtobufParts } from './decode-proto.js';
+import { otlpParts } from './parts.js';
+import { DeltaAccumulator, type OtlpTranslation, OtlpTranslator } from './translate.js';
+
+function varint(n: number): Buffer {
+  const out: number[] = [];
+  while (n >= 128) {
+    out.push((n % 128) | 0x80);
+    n = Math.floor(n / 128);
+  }
+  out.push(n);
+  return Buffer.from(out);
+}
+const field = (tag: number, ...body: Buffer[]) => {
+  const b = Buffer.concat(body);
+  return Buffer.concat([Buffer.from([tag]), varint(b.length), b]);
+};
+const str = (tag: number, s: string) => field(tag, Buffer.from(s));
+const f64 = (tag: number, v: number | bigint) => {
+  const b = Buffer.alloc(9);
+  b[0] = tag;
+  if (typeof v === 'bigint') b.writeBigUInt64LE(v, 1);
+  else b.writeDoubleLE(v, 1);
+  return b;
+};
+const kv = (k: string, v: string) => field(0x0a, str(0x0a, k), field(0x12, str(0x0a, v)));
+/** NumberDataPoint { time_unix_nano, as_double, attributes { cpu } }. */
+const point = (ms: number, v: number, cpu: string) =>
+  field(0x0a, f64(0x19, BigInt(ms) * 1_000_000n), f64(0x21, v), field(0x3a, str(0x0a, 'cpu'), field(0x12, str(0x0a, cpu))));
+
+/**
+ * A request whose fields come in an unusual but valid order: each ResourceMetrics has its resource after its
+ * scope metrics, each ScopeMetrics its scope after its metrics, the Sum its temporality and monotonicity after
+ * its points, and the Metric its name and unit after its data.
+ */
+function scrambled(): Buffer {
+  const points = Array.from({ length: 7 }, (_, i) => point(1_700_000_000_000 + i * 1000, i * 1.5, String(i % 2)));
+  const sum = field(0x3a, ...points, Buffer.from([0x10, 0x02, 0x18, 0x01]));
+  const metric = field(0x12, sum, str(0x0a, 'http.requests'), str(0x1a, '1'));
+  const gauge = field(0x12, str(0x0a, 'queue.depth'), field(0x2a, point(1_700_000_000_000, 3, '0')));
+  const scope = field(0x12, metric, gauge, field(0x0a, str(0x0a, 'lib'), str(0x12, '1.0')));
+  const resource = field(0x0a, kv('service.name', 'api'));
+  return field(0x0a, scope, resource);
+}
+
+const translate = (parts: Iterable<Parameters<OtlpTranslator['add']>[0]>): OtlpTranslation => {
+  const tr = new OtlpTranslator({ tenant: 't', now: 1, maxSamples: 1000, deltas: new DeltaAccumulator() });
+  for (const p of parts) tr.add(p);
+  return tr.result;
+};
+
+describe('decodeOtlpProtobufParts', () => {
+  it('gives every part its resource, scope, name and temporality wherever they are in the message', () => {
+    const tr = translate(decodeOtlpProtobufParts(scrambled(), 1000));
+    const names = tr.series.map((s) => s.labels);
+    expect(names).toEqual([
+      { job: 'api', otel_scope_name: 'lib', otel_scope_version: '1.0', cpu: '0', __name__: 'http_requests_total' },
+      { job: 'api', otel_scope_name: 'lib', otel_scope_version: '1.0', cpu: '1', __name__: 'http_requests_total' },
+      { job: 'api', otel_scope_name: 'lib', otel_scope_version: '1.0', cpu: '0', __name__: 'queue_depth' },
+    ]);
+    expect(tr.series[0]?.values).toEqual([0, 3, 6, 9]);
+    expect(tr.series[1]?.timestamps).toEqual([1_700_000_001_000, 1_700_000_003_000, 1_700_000_005_000]);
+    expect(tr.dataPoints).toBe(8);
+  });
+
+  it('translates the same whatever the size of the parts, and the same as the decoded tree', () => {
+    const one = translate(decodeOtlpProtobufParts(scrambled(), 1));
+    const all = translate(decodeOtlpProtobufParts(scrambled(), 1000));
+    expect(one).toEqual(all);
+    const parts = [...decodeOtlpProtobufParts(scrambled(), 2)];
+    expect(parts.map((p) => (p.metric.kind === 'sum' || p.metric.kind === 'gauge' ? p.metric.points.length : 0))).toEqual([2, 2, 2, 1, 1]);
+    const tree = {
+      resourceMetrics: [
+        {
+          resource: parts[0]?.scope.resource ?? [],
+          scopes: [{ scopeName: 'lib', scopeVersion: '1.0', metrics: parts.map((p) => p.metric) }],
+        },
+      ],
+    };
+    expect(translate(otlpParts(tree, 3))).toEqual(all);
+  });
+
+  it('checks a data field that a later one of the oneof overrides, and refuses a damaged one', () => {
+    const good = field(0x0a, field(0x12, field(0x12, str(0x0a, 'm'), field(0x2a, point(1000, 1, '0')), field(0x3a, point(2000, 2, '0')))));
+    const parts = [...decodeOtlpProtobufParts(good, 10)];
+    expect(parts.map((p) => p.metric.kind)).toEqual(['sum']);
+    const damagedGauge = field(0x2a, Buffer.from([0x0a, 0x05, 0x19]));
+    const bad = field(0x0a, field(0x12, field(0x12, str(0x0a, 'm'), damagedGauge, field(0x3a, point(2000, 2, '0')))));
+    expect(() => [...decodeOtlpProtobufParts(bad, 10)]).toThrow(/not a valid ExportMetricsServiceRequest/);
+  });
+
+  it('reads nanosecond timestamps to the millisecond, rounding down, up to 2^64 - 1', () => {
+    const ns = [0n, 999_999n, 1_000_000n, 1_700_000_000_123_999_999n, 2n ** 64n - 1n];
+    const body = field(
+      0x0a,
+      field(0x12, field(0x12, str(0x0a, 'm'), field(0x2a, ...ns.map((n) => field(0x0a, f64(0x19, n), f64(0x21, 1)))))),
+    );
+    const [part] = [...decodeOtlpProtobufParts(body, 10)];
+    const times = part?.metric.kind === 'gauge' ? part.metric.points.map((p) => p.timeMs) : [];
+    expect(times).toEqual(ns.map((n) => Number(n / 1_000_000n)));
+  });
+});
