@@ -1,6 +1,6 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { type Labels, seriesKey } from '../src/core/index.js';
+import { type Labels, mulberry32, seriesKey } from '../src/core/index.js';
 import { syntheticHost } from '../src/detect/host-synthetic.js';
 import { HostTracker } from '../src/detect/host-tracker.js';
 import { columnLabels, DEFAULT_DETECTOR_SETTINGS, DetectionShard, inferKind, SeriesModel } from '../src/detect/index.js';
@@ -10,16 +10,7 @@ import type { BenchOptions, BenchResult } from './types.js';
 export const description =
   'detector cost: ns per sample and bytes per series over a realistic mix of host series, and ns per host row of the multivariate model';
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = mulberry32;
 
 /** A host's mix: diurnal CPU %, memory bytes, counters (bytes, packets), load, disk % and a few stuck gauges. */
 function makeSeries(k: number, n: number, stepMs: number): { name: string; values: Float64Array } {

@@ -1,3 +1,4 @@
+import { mulberry32 } from '../core/index.js';
 /** Synthetic hosts for tests, `vigil bench detect` and examples: correlated diurnal core signals with noise. */
 
 /** Options of `syntheticHost`. */
@@ -22,16 +23,7 @@ export interface SyntheticHost {
   values: number[][];
 }
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = mulberry32;
 
 /**
  * A host whose CPU, load and network follow one workload (a daily cycle plus a slow random walk, so no single

@@ -117,7 +117,7 @@ describe('SeriesModel', () => {
     expect(a.length).toBeGreaterThanOrEqual(1);
     expect(a[0]?.detectors[0]).toBe('seasonal');
     expect(a[0]?.reason).toMatch(/daily pattern/);
-    // Known weakness (docs/detection.md): until the daily model is chosen (day 4–5 here) the sharp edges of the
+    // Known weakness (docs/detection.md): until the daily model is chosen (day 3–4 here) the sharp edges of the
     // pattern can alert as level shifts; after that, normal days are quiet.
     expect(alerts(rs, 5 * day, 7 * day)).toEqual([]);
   });
@@ -129,6 +129,73 @@ describe('SeriesModel', () => {
     expect(rs[at]?.severity).not.toBe('info');
     expect(rs[at]?.detectors[0]).toBe('novel');
     expect(rs[at]?.reason).toMatch(/outside anything seen/);
+  });
+
+  it('judges novelty against the range seen after the warm-up, not against start-up transients', () => {
+    // Regression: a start-up burst in the first samples (a process starting) set the range for good, so a later
+    // value far outside normal operation was not new. Same series as the novelty test above, with such a burst.
+    const r = rng(8);
+    const at = 3 * DAYS;
+    const rs = run(3 * DAYS + 10, (i) => (i < 3 ? 1000 : i === at ? 180 : 100 * r()));
+    expect(rs[at]?.severity).not.toBe('info');
+    expect(rs[at]?.detectors[0]).toBe('novel');
+    expect(rs[at]?.reason).toMatch(/outside anything seen before \(0\.\d+–180\)/);
+  });
+
+  it('scores the first sample after the warm-up (regression: NaN when it was already far off)', () => {
+    const r = rng(1);
+    const rs = run(100, (i) => (i === 30 ? 500 : 50 + gauss(r)));
+    expect(rs.every((x) => Number.isFinite(x.score))).toBe(true);
+    expect(rs[30]?.score).toBeGreaterThan(0.9);
+  });
+
+  it('reports an event once but a clearly stronger one within the refractory time again', () => {
+    const r = rng(12);
+    const at = 3 * DAYS;
+    const rs = run(at + 20, (i) => 50 + 2 * gauss(r) + (i === at || i === at + 3 ? 12 : i === at + 8 ? 80 : 0));
+    expect(rs[at]?.severity).not.toBe('info');
+    // The same surprise again a few minutes later is the same event: damped.
+    expect(rs[at + 3]?.score).toBeLessThan(0.3);
+    // One many times rarer is news, even inside the event's refractory time.
+    expect(rs[at + 8]?.severity).toBe('critical');
+  });
+
+  it('ends episodes after a time, not only after a number of samples (hourly series)', () => {
+    const r = rng(4);
+    const a = 20 * 24;
+    const model = new SeriesModel();
+    const rs: DetectionResult[] = [];
+    // 60 samples of refractory time would be 2.5 days at one sample an hour.
+    for (let i = 0; i <= a + 5; i++) rs.push(model.update(T0 + i * 3_600_000, 50 + 2 * gauss(r) + (i === a ? 40 : i === a + 5 ? 100 : 0)));
+    expect(rs[a]?.severity).not.toBe('info');
+    expect(rs[a + 5]?.severity).toBe('critical');
+  });
+
+  it('calibrates spikes and dips apart: a dip is rare on a series whose spikes are common', () => {
+    const r = rng(5);
+    const at = 5 * DAYS;
+    // Frequent upward spikes of +12 (2% of samples), one deep dip long ago (so the test dip is not a new record).
+    const rs = run(at + 1, (i) => (i === DAYS ? 20 : i === at ? 38 : 50 + (r() < 0.02 ? 12 : 0) + gauss(r)));
+    const usual = Math.max(...rs.slice(4 * DAYS, at).map((x) => x.score));
+    expect(rs[at]?.detectors[0]).toBe('dip');
+    expect(rs[at]?.score).toBeGreaterThan(usual + 0.1);
+  });
+
+  it('adapts per unit of time: samples coming faster than usual move the baseline no faster in real time', () => {
+    const r = rng(6);
+    const xs = Array.from({ length: 2 * DAYS }, () => 100 + gauss(r));
+    const a = new SeriesModel();
+    const b = new SeriesModel();
+    xs.forEach((x, i) => {
+      a.update(T0 + i * MIN, x);
+      b.update(T0 + i * MIN, x);
+    });
+    const t1 = T0 + 2 * DAYS * MIN;
+    // The same minute: one sample at the usual 60 s step, or six at 10 s.
+    a.update(t1, 101.5);
+    for (let k = 1; k <= 6; k++) b.update(t1 - MIN + k * 10_000, 101.5);
+    const mid = (x: DetectionResult) => (x.expected[0] + x.expected[1]) / 2;
+    expect(mid(b.update(t1 + 1000, 100))).toBeCloseTo(mid(a.update(t1 + 1000, 100)), 2);
   });
 
   it('flags a stuck sensor as a flat-line', () => {
@@ -291,6 +358,32 @@ describe('SeriesModel', () => {
     const rest: number[] = [];
     for (let i = 3 * DAYS; i < series.length; i++) rest.push(b.update(T0 + i * MIN, series[i] as number).score);
     expect(rest).toEqual(whole.slice(3 * DAYS));
+  });
+
+  it('restores a state saved by the previous version (three calibration slots, no likelihoods, no post-warm-up range)', () => {
+    const r = rng(14);
+    const model = new SeriesModel();
+    run(3 * DAYS, (i) => diurnal(i, r), model);
+    const { rangeLo: _lo, rangeHi: _hi, nllFlat: _nll, noticeLeft: _nl, noticePeak: _np, ...rest } = model.save();
+    const old = JSON.parse(
+      JSON.stringify({
+        ...rest,
+        tailU: rest.tailU.slice(0, 3),
+        tailBeta: rest.tailBeta.slice(0, 3),
+        hist: rest.hist.slice(0, 48),
+        day: { ...rest.day, nll: undefined },
+        week: { ...rest.week, nll: undefined },
+      }),
+    );
+    const restored = new SeriesModel({ state: old });
+    const rs: DetectionResult[] = [];
+    for (let i = 3 * DAYS; i < 5 * DAYS; i++) rs.push(restored.update(T0 + i * MIN, diurnal(i, r)));
+    expect(rs.every((x) => Number.isFinite(x.score) && !x.learning)).toBe(true);
+    expect(alerts(rs)).toEqual([]);
+    expect(Math.max(...rs.map((x) => x.score))).toBeGreaterThan(0);
+    const state = restored.save();
+    expect(state.tailU).toHaveLength(4);
+    expect(Number.isFinite(state.day.nll) && Number.isFinite(state.nllFlat)).toBe(true);
   });
 
   it('adapts visibly and reversibly to feedback', () => {

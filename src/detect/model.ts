@@ -1,4 +1,20 @@
 import type { Labels, Severity } from '../core/index.js';
+import { DAY_MS, newProfile, PROFILE_SCRATCH, type ProfileState, profileLearn, profileOffset, WEEK_MS } from './model-profile.js';
+import {
+  HIST_DECAY,
+  migrateTails,
+  newTails,
+  TAIL_CUSUM,
+  TAIL_DRIFT,
+  TAIL_SPIKE_DOWN,
+  TAIL_SPIKE_UP,
+  type TailState,
+  tailLearn,
+  tailP,
+  tailTick,
+} from './model-tail.js';
+
+export type { ProfileState } from './model-profile.js';
 
 /** What a series measures, as far as detection cares: counters are scored on their rate and resets are ignored. */
 export type SeriesKind = 'gauge' | 'counter';
@@ -22,15 +38,15 @@ export interface DetectorSettings {
   warningScore: number;
   /** Score at or above which a sample is critical. */
   criticalScore: number;
-  /** Smoothing of the local level (per sample). */
+  /** Smoothing of the local level per typical sampling step (a sample that comes sooner moves it less). */
   levelAlpha: number;
-  /** Smoothing of the scale estimates (per sample). */
+  /** Smoothing of the scale estimates per typical sampling step. */
   scaleAlpha: number;
-  /** Time constant of the per-model prediction errors used to choose a model (ms). */
+  /** Time constant of the per-model prediction likelihoods used to choose a model (ms). */
   selectTauMs: number;
   /** Weight of one day's visits in a seasonal bin. */
   seasonalAlpha: number;
-  /** The daily model is chosen when its prediction error is below this share of the local level's. */
+  /** A profile is chosen when the local level's per-sample likelihood is below this share of the profile's. */
   dailyRatio: number;
   /** Bins of the daily profile (interpolated linearly between bin centres). */
   dayBins: number;
@@ -42,11 +58,17 @@ export interface DetectorSettings {
   tailQuantile: number;
   /** -log10 of the tail probability that maps to score 1. */
   scoreDecades: number;
-  /** Samples after an alert-level score during which only a stronger surprise scores high again. */
+  /** Longest episode in samples (it also ends after `refractoryMs`, whichever comes first). */
   refractorySamples: number;
-  /** Score at or above which a sample opens an episode (and the refractory period). */
+  /** Longest episode in time (ms). */
+  refractoryMs: number;
+  /** Score at or above which a sample opens an episode: calibration pauses, a change point re-baselines, severity may still escalate once. */
   episodeScore: number;
-  /** Factor applied to scores inside an episode (the anomaly is already known). */
+  /** Score at or above which a sample is an event: for the refractory time, later scores are damped unless clearly stronger. */
+  noticeScore: number;
+  /** How much higher (in score units) a later score must be to count as a new event within the refractory time. */
+  newEventMargin: number;
+  /** Factor applied to scores that repeat a known event (the anomaly is already known). */
   episodeDamping: number;
 }
 
@@ -67,26 +89,25 @@ export const DEFAULT_DETECTOR_SETTINGS: Readonly<DetectorSettings> = Object.free
   tailQuantile: 0.99,
   scoreDecades: 7,
   refractorySamples: 60,
+  refractoryMs: 2 * 3600_000,
   episodeScore: 0.5,
+  noticeScore: 0.3,
+  // One decade of rarity at the default scoreDecades: a later surprise must be ten times rarer to be news.
+  newEventMargin: 1 / 7,
   episodeDamping: 0.3,
 });
 
-const DAY_MS = 24 * 3600_000;
 const MODEL_FLAT = 0;
 const MODEL_DAILY = 1;
 const MODEL_WEEKLY = 2;
-const WEEK_MS = 7 * DAY_MS;
-/** Shift so that weekly bin 0 starts on Monday 00:00 UTC (1970-01-01 was a Thursday). */
-const WEEK_PHASE = 3 * DAY_MS;
 const WEEK_BINS = 168;
 const MAX_FEEDBACK = 16;
-const HIST_BINS = 16;
-/** Per-sample decay of the surprise histograms (a horizon of about 5,000 samples). */
-const HIST_DECAY = 1 - 1 / 5000;
 /** Samples used only to learn the level and scale before anything is scored. */
 const WARMUP = 30;
 /** Changes (decayed) a series must have shown before a run of identical values can be a stuck sensor. */
 const MIN_CHANGES = 20;
+/** Cap on one sample's share of a model's negative log-likelihood (in scale units), so one outlier cannot choose the model. */
+const NLL_CAP = 20;
 
 /** One feedback entry kept in a model's state. */
 export interface FeedbackEntry {
@@ -96,7 +117,7 @@ export interface FeedbackEntry {
 }
 
 /** The complete state of one series' detector, as plain JSON-serialisable data. */
-export interface SeriesModelState {
+export interface SeriesModelState extends TailState {
   version: 1;
   kind: SeriesKind;
   n: number;
@@ -112,11 +133,16 @@ export interface SeriesModelState {
   /** Daily profile, and the weekly one once the series is sampled at least hourly (else empty). */
   day: ProfileState;
   week: ProfileState;
-  /** Smoothed absolute prediction error of the local level (the profiles keep their own). */
+  /** Smoothed absolute prediction error and negative log-likelihood of the local level (the profiles keep their own). */
   errFlat: number;
+  nllFlat: number;
   model: number;
+  /** Everything seen (for precision and scale floors). */
   min: number;
   max: number;
+  /** Range seen since the warm-up, against which novelty is judged (start-up transients do not count). */
+  rangeLo: number;
+  rangeHi: number;
   cusumPos: number;
   cusumNeg: number;
   cusumLen: number;
@@ -131,15 +157,12 @@ export interface SeriesModelState {
   runReported: boolean;
   /** Slow level of the deseasonalised series, against which drift (trends) is measured. */
   slow: number;
-  /** Peaks-over-threshold calibration of the spike, CUSUM and drift detectors: upper quantile and mean excess. */
-  tailU: number[];
-  tailBeta: number[];
-  /** Decayed histograms (half-octave bins from 2) of large spike and CUSUM surprises, their total weight, and the current sample weight. */
-  hist: number[];
-  histTotal: number;
-  histW: number;
+  /** Samples left in the current episode and its peak score (calibration pauses, severity escalates once). */
   episodeLeft: number;
   episodePeak: number;
+  /** Samples left in which the last event's score (the peak) damps repeats. */
+  noticeLeft: number;
+  noticePeak: number;
   feedback: FeedbackEntry[];
   widen: number;
 }
@@ -173,95 +196,10 @@ export interface LearningInfo {
 export interface ModelSummary extends LearningInfo {
   kind: SeriesKind;
   lastT: number;
-  /** The baseline model chosen by predictive error. */
+  /** The baseline model chosen by predictive likelihood. */
   model: 'flat' | 'daily' | 'weekly';
   bandFactor: number;
   feedback: FeedbackEntry[];
-}
-
-/** A seasonal profile under a fast deseasonalised level (additive Holt-Winters), piecewise linear between bin centres. */
-export interface ProfileState {
-  periodMs: number;
-  /** Offsets from the level, one per bin; NaN = bin not seen yet. */
-  off: number[];
-  /** Mean absolute deviation per bin. */
-  mad: number[];
-  /** Fast deseasonalised level. */
-  base: number;
-  /** Smoothed absolute prediction error of this model. */
-  err: number;
-}
-
-function newProfile(periodMs: number, bins: number): ProfileState {
-  return { periodMs, off: new Array<number>(bins).fill(Number.NaN), mad: new Array<number>(bins).fill(0), base: 0, err: 0 };
-}
-
-// Scratch results of profileOffset per slot (0 = daily, 1 = weekly): nearest bin, left and right bins, fraction.
-// Module-level because the hot path is single-threaded and must not allocate.
-const SCRATCH = new Float64Array(8);
-
-/** The profile's offset at time t (NaN when neither neighbouring bin has been seen). */
-function profileOffset(p: ProfileState, t: number, slot: number): number {
-  const n = p.off.length;
-  const phase = ((t + WEEK_PHASE) % p.periodMs) / (p.periodMs / n);
-  const pos = phase - 0.5;
-  const fl = Math.floor(pos);
-  const frac = pos - fl;
-  const b0 = fl < 0 ? n - 1 : fl;
-  const b1 = fl + 1 >= n ? 0 : fl + 1;
-  const k = slot * 4;
-  SCRATCH[k] = Math.floor(phase);
-  SCRATCH[k + 1] = b0;
-  SCRATCH[k + 2] = b1;
-  SCRATCH[k + 3] = frac;
-  const o0 = p.off[b0] as number;
-  const o1 = p.off[b1] as number;
-  return Number.isNaN(o0) ? o1 : Number.isNaN(o1) ? o0 : o0 + frac * (o1 - o0);
-}
-
-/** One learning step of a profile (after `profileOffset(p, t, slot)` returned `o` for this sample): the level moves fast, the bins slowly; clipped so a spike does not drag them. */
-function profileLearn(
-  p: ProfileState,
-  slot: number,
-  o: number,
-  v: number,
-  dt: number,
-  levelAlpha: number,
-  seasonalAlpha: number,
-  clip: number,
-  floor: number,
-  levelMad: number,
-): void {
-  const have = !Number.isNaN(o);
-  const pred = have ? p.base + o : p.base;
-  const baseBefore = p.base;
-  const rb = v - (have ? o : 0) - p.base;
-  p.base += levelAlpha * (rb > clip ? clip : Math.max(rb, -clip));
-  const k = slot * 4;
-  const near = SCRATCH[k] as number;
-  const b0 = SCRATCH[k + 1] as number;
-  const b1 = SCRATCH[k + 2] as number;
-  const frac = SCRATCH[k + 3] as number;
-  const binMs = p.periodMs / p.off.length;
-  const aBin = Math.min(0.5, (seasonalAlpha * dt) / binMs);
-  const off = v - baseBefore;
-  const cur = p.off[near] as number;
-  if (!have || Number.isNaN(cur)) {
-    p.off[near] = off;
-    p.mad[near] = levelMad;
-    return;
-  }
-  const ro = off - o;
-  const m = p.mad[near] as number;
-  const lim = 4 * Math.max(m, floor);
-  const roc = ro > lim ? lim : Math.max(ro, -lim);
-  const o0 = p.off[b0] as number;
-  const o1 = p.off[b1] as number;
-  if (!Number.isNaN(o0) && !Number.isNaN(o1)) {
-    p.off[b0] = o0 + aBin * 2 * (1 - frac) * roc;
-    p.off[b1] = o1 + aBin * 2 * frac * roc;
-  } else p.off[near] = cur + aBin * roc;
-  p.mad[near] = m + aBin * (Math.min(Math.abs(v - pred), lim) - m);
 }
 
 function newState(kind: SeriesKind, dayBins: number): SeriesModelState {
@@ -279,9 +217,12 @@ function newState(kind: SeriesKind, dayBins: number): SeriesModelState {
     day: newProfile(DAY_MS, dayBins),
     week: newProfile(WEEK_MS, 0),
     errFlat: 0,
+    nllFlat: 0,
     model: MODEL_FLAT,
     min: Number.POSITIVE_INFINITY,
     max: Number.NEGATIVE_INFINITY,
+    rangeLo: 0,
+    rangeHi: 0,
     cusumPos: 0,
     cusumNeg: 0,
     cusumLen: 0,
@@ -291,17 +232,28 @@ function newState(kind: SeriesKind, dayBins: number): SeriesModelState {
     runSame: 0,
     runChanges: 0,
     runReported: false,
-    tailU: [2, 2, 2],
-    tailBeta: [1, 1, 1],
-    hist: new Array<number>(3 * HIST_BINS).fill(0),
     slow: 0,
-    histTotal: 0,
-    histW: 1,
+    ...newTails(),
     episodeLeft: 0,
     episodePeak: 0,
+    noticeLeft: 0,
+    noticePeak: 0,
     feedback: [],
     widen: 1,
   };
+}
+
+/** A saved state with the fields added since it was saved filled in (so a restart never means re-learning). */
+function restore(saved: SeriesModelState, fresh: SeriesModelState): SeriesModelState {
+  const s = { ...fresh, ...structuredClone(saved) };
+  migrateTails(s);
+  if (typeof s.day.nll !== 'number') s.day.nll = 0;
+  if (typeof s.week.nll !== 'number') s.week.nll = 0;
+  if (!('rangeHi' in saved) && s.n > WARMUP) {
+    s.rangeLo = s.min;
+    s.rangeHi = s.max;
+  }
+  return s;
 }
 
 function fmt(x: number): string {
@@ -321,16 +273,10 @@ const LN10 = Math.LN10;
 /** Shared (frozen) empty list for the common unremarkable result, so scoring a sample allocates less. */
 const NO_DETECTORS = Object.freeze([]) as unknown as DetectorName[];
 
-/** Half-octave bin of a surprise x ≥ 2: floor(2·log2(x/2)) = floor(log2(x²/4)), via clz32 instead of a logarithm. */
-function histBin(x: number): number {
-  const q = x >= 363 ? 32768 : (x * x) / 4;
-  return Math.min(HIST_BINS - 1, 31 - Math.clz32(q));
-}
-
 /**
  * The per-series streaming detector: `update(t, v)` scores each sample causally against an ensemble
- * (robust local level, daily and weekly profiles chosen by predictive error, CUSUM change points,
- * novelty against everything seen, flat-line runs), then calibrates the strongest surprise into a
+ * (robust local level, daily and weekly profiles chosen by predictive likelihood, CUSUM change points,
+ * novelty against the range seen since the warm-up, flat-line runs), then calibrates the strongest surprise into a
  * tail probability with a peaks-over-threshold model so scores mean the same rarity on every series.
  */
 export class SeriesModel {
@@ -340,8 +286,7 @@ export class SeriesModel {
   constructor(opts: { kind?: SeriesKind; state?: SeriesModelState; settings?: Partial<DetectorSettings> } = {}) {
     this.cfg = { ...DEFAULT_DETECTOR_SETTINGS, ...opts.settings };
     const fresh = newState(opts.state?.kind ?? opts.kind ?? 'gauge', this.cfg.dayBins);
-    // Fields added since a state was saved take their initial values.
-    this.s = opts.state ? { ...fresh, ...structuredClone(opts.state) } : fresh;
+    this.s = opts.state ? restore(opts.state, fresh) : fresh;
   }
 
   /** A deep copy of the model's state (plain data; restore with `new SeriesModel({ state })`). */
@@ -469,11 +414,11 @@ export class SeriesModel {
     const day = s.day;
     const week = s.week;
     const dayOff = profileOffset(day, t, 0);
-    const dayNear = SCRATCH[0] as number;
+    const dayNear = PROFILE_SCRATCH[0] as number;
     const haveDay = !Number.isNaN(dayOff);
     const hasWeek = week.off.length > 0;
     const weekOff = hasWeek ? profileOffset(week, t, 1) : Number.NaN;
-    const weekNear = SCRATCH[4] as number;
+    const weekNear = PROFILE_SCRATCH[4] as number;
     const haveWeek = !Number.isNaN(weekOff);
     const pFlat = s.level;
     const pDay = haveDay ? day.base + dayOff : pFlat;
@@ -489,28 +434,31 @@ export class SeriesModel {
     const learning = this.isLearning();
 
     // Tail probabilities of each detector; the three with unknown null distributions are calibrated on the series itself.
-    const az = Math.abs(z);
-    const sSpike = az;
+    const q = cfg.tailQuantile;
     const zc = z > 4 ? 4 : Math.max(z, -4);
     let cusumPos = s.cusumPos;
     let cusumNeg = s.cusumNeg;
-    if (gap) {
+    const warm = s.n >= WARMUP;
+    // Nothing accumulates before the scale is known (warm-up) or across a gap.
+    if (gap || !warm) {
       cusumPos = 0;
       cusumNeg = 0;
+    } else {
+      cusumPos = Math.max(0, cusumPos + zc - cfg.cusumK);
+      cusumNeg = Math.max(0, cusumNeg - zc - cfg.cusumK);
     }
-    cusumPos = Math.max(0, cusumPos + zc - cfg.cusumK);
-    cusumNeg = Math.max(0, cusumNeg - zc - cfg.cusumK);
     const sCusum = Math.max(cusumPos, cusumNeg);
-    const warm = s.n >= WARMUP;
-    const pSpike = warm ? this.tailP(0, sSpike) : 1;
-    const pCusum = warm ? this.tailP(1, sCusum) : 1;
+    // Spikes and dips are calibrated apart (most series are skewed: a rare dip on a spiky series is still rare),
+    // and the one-sided tail probability doubled into a two-sided one.
+    const pSpike = warm ? Math.min(1, 2 * (z >= 0 ? tailP(s, TAIL_SPIKE_UP, z, q) : tailP(s, TAIL_SPIKE_DOWN, -z, q))) : 1;
+    const pCusum = warm ? tailP(s, TAIL_CUSUM, sCusum, q) : 1;
     const chosenBase = chosen === MODEL_FLAT ? s.level : chosen === MODEL_DAILY ? day.base : week.base;
     const sDrift = Math.abs(chosenBase - s.slow) / scale;
-    const pDrift = warm ? this.tailP(2, sDrift) : 1;
+    const pDrift = warm ? tailP(s, TAIL_DRIFT, sDrift, q) : 1;
     let pNovel = 1;
-    const range = s.max - s.min;
-    if (!learning && range > 0 && (v > s.max || v < s.min)) {
-      const excess = (v > s.max ? v - s.max : s.min - v) / Math.max(range, 1e3 * prec);
+    const range = s.rangeHi - s.rangeLo;
+    if (!learning && range > 0 && (v > s.rangeHi || v < s.rangeLo)) {
+      const excess = (v > s.rangeHi ? v - s.rangeHi : s.rangeLo - v) / Math.max(range, 1e3 * prec);
       // A new record is itself a 1-in-n event; only a decisive one is rare.
       pNovel = Math.min(1, (10 / s.n) * Math.exp(-40 * excess));
     }
@@ -549,56 +497,88 @@ export class SeriesModel {
     let score = Math.min(1, surprise / (LN10 * cfg.scoreDecades));
     const rawScore = score;
     let escalated = 0;
+    // Episodes and events last a number of samples or a time, whichever is shorter, so hourly and 10-second series alike.
+    const refractory = Math.max(1, Math.min(cfg.refractorySamples, Math.round(cfg.refractoryMs / s.step)));
     if (!learn) {
-      // Excluded samples neither open nor use up an episode.
-    } else if (s.episodeLeft > 0) {
-      // Inside an episode the anomaly is already known: it pages once, not for as long as it lasts.
-      // The one exception: an episode that opened below alert level may still page once (severity), at the damped score.
-      if (s.episodePeak < cfg.warningScore && score >= cfg.warningScore) {
+      // Excluded samples neither open nor use up an episode or an event.
+    } else {
+      if (s.episodeLeft > 0) {
+        // Inside an episode the anomaly is already known: its calibration pauses, and an episode that opened below
+        // alert level may still page once (severity), at the damped score.
+        if (s.episodePeak < cfg.warningScore && score >= cfg.warningScore) {
+          s.episodePeak = score;
+          escalated = score;
+        }
+        s.episodeLeft--;
+      } else if (score >= cfg.episodeScore) {
+        s.episodeLeft = refractory;
         s.episodePeak = score;
-        escalated = score;
       }
-      score *= cfg.episodeDamping;
-      s.episodeLeft--;
-    } else if (score >= cfg.episodeScore) {
-      s.episodeLeft = cfg.refractorySamples;
-      s.episodePeak = score;
+      // An event is reported once, not for as long as it lasts: later scores within the refractory time are damped
+      // unless clearly stronger, which makes them a new event.
+      if (s.noticeLeft > 0 && rawScore <= s.noticePeak + cfg.newEventMargin) {
+        score *= cfg.episodeDamping;
+        s.noticeLeft--;
+      } else if (rawScore >= cfg.noticeScore) {
+        // (A score above the peak by the margin is above noticeScore too, since the peak is.)
+        s.noticePeak = rawScore;
+        s.noticeLeft = refractory;
+      }
     }
-    if (learn && warm && (s.episodeLeft === 0 || s.episodeLeft === cfg.refractorySamples)) {
-      this.tailLearn(0, sSpike);
-      this.tailLearn(1, sCusum);
-      this.tailLearn(2, sDrift);
+    if (learn && warm && (s.episodeLeft === 0 || s.episodeLeft === refractory)) {
+      tailTick(s);
+      tailLearn(s, TAIL_SPIKE_UP, Math.max(z, 0), q);
+      tailLearn(s, TAIL_SPIKE_DOWN, Math.max(-z, 0), q);
+      tailLearn(s, TAIL_CUSUM, sCusum, q);
+      tailLearn(s, TAIL_DRIFT, sDrift, q);
     }
 
     if (learn) {
       // Learn: robust (clipped) updates so a spike does not drag the baselines.
       const clip = 3 * scale;
       const rFlat = v - pFlat;
+      // Adaptation per unit of time: a sample that comes sooner than the typical step moves the baselines less, so
+      // a faster scrape interval does not make them faster in real time.
+      const steps = s.step > 0 ? dt / s.step : 1;
+      const aLevel = steps >= 1 ? cfg.levelAlpha : 1 - (1 - cfg.levelAlpha) ** steps;
+      const aScale = steps >= 1 ? cfg.scaleAlpha : 1 - (1 - cfg.scaleAlpha) ** steps;
       if (s.n < WARMUP) {
         // Warm-up: plain running mean and mean absolute deviation, no clipping yet.
         s.level += Math.max(cfg.levelAlpha, 1 / (s.n + 1)) * rFlat;
         s.levelMad += (1 / s.n) * (Math.abs(rFlat) - s.levelMad);
       } else {
         const rFlatC = rFlat > clip ? clip : Math.max(rFlat, -clip);
-        s.level += cfg.levelAlpha * rFlatC;
-        s.levelMad += cfg.scaleAlpha * (Math.min(Math.abs(rFlat), 4 * Math.max(s.levelMad, floor)) - s.levelMad);
+        s.level += aLevel * rFlatC;
+        s.levelMad += aScale * (Math.min(Math.abs(rFlat), 4 * Math.max(s.levelMad, floor)) - s.levelMad);
       }
-      profileLearn(day, 0, dayOff, v, dt, cfg.levelAlpha, cfg.seasonalAlpha, clip, floor, s.levelMad);
-      if (hasWeek) profileLearn(week, 1, weekOff, v, dt, cfg.levelAlpha, cfg.seasonalAlpha, clip, floor, s.levelMad);
-      else if (t - s.firstT > DAY_MS && s.step <= 3600_000) {
+      const span = t - s.firstT;
+      profileLearn(day, 0, dayOff, v, dt, aLevel, cfg.seasonalAlpha, clip, floor, s.levelMad);
+      if (hasWeek) profileLearn(week, 1, weekOff, v, dt, aLevel, cfg.seasonalAlpha, clip, floor, s.levelMad);
+      else if (span > DAY_MS && s.step <= 3600_000) {
         // Hourly or finer: start a weekly profile (it needs a week before it can be chosen).
         s.week = newProfile(WEEK_MS, WEEK_BINS);
         s.week.base = day.base;
       }
+      // Choose the baseline by smoothed predictive likelihood (a Laplace log-score with each model's own scale), so a
+      // model that is usually close but sometimes far off (a local level on a sharp daily pattern) loses to one whose
+      // errors its scale explains. A profile must beat the simpler models by the dailyRatio margin.
       const aSel = Math.min(1, dt / cfg.selectTauMs);
       const cap = 10 * Math.max(s.errFlat, day.err, floor);
       s.errFlat += aSel * (Math.min(Math.abs(v - pFlat), cap) - s.errFlat);
       day.err += aSel * (Math.min(Math.abs(v - pDay), cap) - day.err);
       if (hasWeek) week.err += aSel * (Math.min(Math.abs(v - pWeek), cap) - week.err);
-      const span = t - s.firstT;
+      const sF = Math.max(s.levelMad, floor);
+      const sD = haveDay ? Math.max(day.mad[dayNear] as number, 0.5 * day.err, floor) : sF;
+      s.nllFlat += aSel * (Math.log(sF) + Math.min(Math.abs(v - pFlat) / sF, NLL_CAP) - s.nllFlat);
+      day.nll += aSel * (Math.log(sD) + Math.min(Math.abs(v - pDay) / sD, NLL_CAP) - day.nll);
+      if (hasWeek) {
+        const sW = haveWeek ? Math.max(week.mad[weekNear] as number, 0.5 * week.err, floor) : sD;
+        week.nll += aSel * (Math.log(sW) + Math.min(Math.abs(v - pWeek) / sW, NLL_CAP) - week.nll);
+      }
+      const margin = Math.log(cfg.dailyRatio);
       let model = s.model;
-      if (span > 1.5 * DAY_MS && s.step <= DAY_MS / day.off.length) model = day.err < cfg.dailyRatio * s.errFlat ? MODEL_DAILY : MODEL_FLAT;
-      if (hasWeek && span > 8 * DAY_MS && week.err < cfg.dailyRatio * s.errFlat && week.err < 0.9 * day.err) model = MODEL_WEEKLY;
+      if (span > 1.5 * DAY_MS && s.step <= DAY_MS / day.off.length) model = day.nll < s.nllFlat + margin ? MODEL_DAILY : MODEL_FLAT;
+      if (hasWeek && span > 8 * DAY_MS && week.nll < s.nllFlat + margin && week.nll < day.nll + margin) model = MODEL_WEEKLY;
       if (model !== s.model) {
         s.model = model;
         s.slow = model === MODEL_FLAT ? s.level : model === MODEL_DAILY ? day.base : week.base;
@@ -629,6 +609,13 @@ export class SeriesModel {
       s.run = run;
       if (v > s.max) s.max = v;
       if (v < s.min) s.min = v;
+      if (s.n === WARMUP) {
+        s.rangeLo = v;
+        s.rangeHi = v;
+      } else if (s.n > WARMUP) {
+        if (v > s.rangeHi) s.rangeHi = v;
+        if (v < s.rangeLo) s.rangeLo = v;
+      }
       s.n++;
       s.lastT = t;
       s.lastV = v;
@@ -650,59 +637,13 @@ export class SeriesModel {
     if (rawScore < 0.3) return { score, expected: [lo, hi], severity, reason: '', detectors: NO_DETECTORS, learning };
     const det = this.detectorName(which, z, pFlat, v, scale);
     const detectors: DetectorName[] = [det];
-    // Other detectors with strong evidence of their own are named too.
-    const strong = Math.max(1e-3, pBest * 1e3);
+    // Other detectors with strong evidence of their own (rare, and nearly as rare as the best) are named too.
+    const strong = Math.min(1e-3, pBest * 1e3);
     if (det !== 'novel' && pNovel < strong) detectors.push('novel');
     if (which !== 1 && which !== 4 && Math.min(pCusum, pDrift) < strong) detectors.push(pDrift < pCusum ? 'trend' : 'level_shift');
     let reason = this.explain(det, v, expected, bandLo, bandHi, run);
-    if (det !== 'novel' && pNovel < strong) reason += `, outside anything seen before (${fmt(s.min)}–${fmt(s.max)})`;
+    if (det !== 'novel' && pNovel < strong) reason += `, outside anything seen before (${fmt(s.rangeLo)}–${fmt(s.rangeHi)})`;
     return { score, expected: [lo, hi], severity, reason, detectors, learning };
-  }
-
-  /** P(x ≥ value) for calibrated detector k: empirical below the upper quantile, exponential tail above it. */
-  private tailP(k: number, x: number): number {
-    const s = this.s;
-    const u = s.tailU[k] as number;
-    const q = this.cfg.tailQuantile;
-    if (x <= u) return u > 0 ? 1 - q * (x / u) : 1;
-    const pot = (1 - q) * Math.exp(-(x - u) / (s.tailBeta[k] as number));
-    if (pot > 0.01 || x < 2) return pot;
-    // Large surprises of this size seen before are not rare: the decayed histogram bounds the tail from below.
-    const b = histBin(x);
-    const h = s.hist;
-    let tail = 0;
-    for (let i = k * HIST_BINS + b; i < (k + 1) * HIST_BINS; i++) tail += h[i] as number;
-    const emp = tail / (s.histTotal as number);
-    return Math.max(emp, pot);
-  }
-
-  /** Peaks-over-threshold update: stochastic-approximation quantile and clipped mean excess. */
-  private tailLearn(k: number, x: number): void {
-    const s = this.s;
-    if (k === 0) {
-      s.histTotal += s.histW;
-      s.histW /= HIST_DECAY;
-      if (s.histW > 1e150) {
-        for (let i = 0; i < s.hist.length; i++) s.hist[i] = (s.hist[i] as number) / s.histW;
-        s.histTotal /= s.histW;
-        s.histW = 1;
-      }
-    }
-    if (x >= 2) {
-      const b = histBin(x);
-      s.hist[k * HIST_BINS + b] = (s.hist[k * HIST_BINS + b] as number) + s.histW;
-    }
-    const q = this.cfg.tailQuantile;
-    const u = s.tailU[k] as number;
-    const beta = s.tailBeta[k] as number;
-    const step = 0.05 * (beta + 0.05);
-    if (x > u) {
-      const ex = Math.min(x - u, 5 * beta);
-      s.tailBeta[k] = Math.max(0.05, beta + 0.02 * (ex - beta));
-      s.tailU[k] = u + step * q;
-    } else {
-      s.tailU[k] = Math.max(0, u - step * (1 - q));
-    }
   }
 
   private detectorName(which: number, z: number, pFlat: number, v: number, scale: number): DetectorName {
@@ -733,7 +674,7 @@ export class SeriesModel {
       case 'seasonal':
         return `${what} ${fmt(v)} breaks the usual ${this.s.model === MODEL_WEEKLY ? 'weekly' : 'daily'} pattern (expected ${band} at this time)`;
       case 'novel':
-        return `${what} ${fmt(v)} is outside anything seen before (${fmt(this.s.min)}–${fmt(this.s.max)})`;
+        return `${what} ${fmt(v)} is outside anything seen before (${fmt(this.s.rangeLo)}–${fmt(this.s.rangeHi)})`;
       case 'flatline':
         return `${what} has been stuck at ${fmt(v)} for ${run} samples, longer than ever before`;
       default:

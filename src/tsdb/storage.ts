@@ -166,6 +166,8 @@ export class EmbeddedStorage implements Storage {
   private readonly walCheckpointBytes: number;
   private readonly bySeriesKey = new Map<string, MemSeries>();
   private readonly byId = new Map<number, MemSeries>();
+  /** Series of label objects that cannot change (frozen by ingest's caches), so their key is built once. */
+  private readonly byFrozenLabels = new WeakMap<Labels, MemSeries>();
   private readonly tenants = new Map<string, LabelIndex>();
   private readonly rollups: Rollups;
   private wal!: WalWriter;
@@ -325,13 +327,19 @@ export class EmbeddedStorage implements Storage {
           rejected.push({ series: si, sample: j, reason: 'bad_value', detail: 'timestamps and values differ in length' });
         continue;
       }
-      const { key, normalized } = identity(tenant, input.labels);
-      let s = this.bySeriesKey.get(key);
-      if (s === undefined) {
-        const labels = normalized ?? { ...input.labels };
-        s = newSeries(this.nextId++, tenant, labels, JSON.stringify(labels));
-        this.register(s, key);
-        newSeriesList.push(s);
+      // Ingest hands the same frozen label object for a series request after request: skip building its key.
+      const frozen = Object.isFrozen(input.labels);
+      let s = frozen ? this.byFrozenLabels.get(input.labels) : undefined;
+      if (s === undefined || s.tenant !== tenant) {
+        const { key, normalized } = identity(tenant, input.labels);
+        s = this.bySeriesKey.get(key);
+        if (s === undefined) {
+          const labels = normalized ?? { ...input.labels };
+          s = newSeries(this.nextId++, tenant, labels, JSON.stringify(labels));
+          this.register(s, key);
+          newSeriesList.push(s);
+        }
+        if (frozen) this.byFrozenLabels.set(input.labels, s);
       }
       const entry = wb.beginSamples(s.id, len);
       let n = 0;

@@ -29,7 +29,11 @@ export function registerEvalNab(evalCmd: Command): void {
     .option('--out <dir>', 'write NAB-format result files here')
     .option('--detector <name>', 'vigil (production detector) | isolation-forest (the inspirations\u2019 baseline)', 'vigil')
     .option('--json', 'print the scores as one JSON object on the last line')
-    .action((flags: { data?: string; labels?: string; out?: string; detector: string; json?: boolean }) => {
+    .option(
+      '--offsets <list>',
+      'robustness: also score with the first k rows of every file dropped, for each k of a comma list (e.g. 0,2,4), and print the mean',
+    )
+    .action((flags: { data?: string; labels?: string; out?: string; detector: string; json?: boolean; offsets?: string }) => {
       try {
         if (flags.detector !== 'vigil' && flags.detector !== 'isolation-forest') {
           throw new Error(`unknown detector "${flags.detector}"; choose vigil or isolation-forest`);
@@ -47,6 +51,14 @@ export function registerEvalNab(evalCmd: Command): void {
           ...(flags.out === undefined ? {} : { outDir: resolve(flags.out) }),
           progress: progressBar,
         });
+        const offsets = parseOffsets(flags.offsets);
+        const robustness = offsets.map((k) => {
+          const o = evaluateNab({ dataDir, labelsFile, detector: flags.detector as NabDetector, skipRows: k });
+          const three = [o.scores.standard.score, o.scores.reward_low_FP_rate.score, o.scores.reward_low_FN_rate.score].map(round);
+          process.stderr.write(`offset ${k}: ${three.join(' / ')}\n`);
+          return three;
+        });
+        const mean = (i: number) => round(robustness.reduce((a, r) => a + r[i]!, 0) / robustness.length);
         const seconds = (performance.now() - started) / 1000;
         const out = {
           detector: r.detector,
@@ -66,16 +78,36 @@ export function registerEvalNab(evalCmd: Command): void {
             fp: r.scores.standard.falsePositives,
             fn: r.scores.standard.falseNegatives,
           },
+          ...(offsets.length > 0
+            ? {
+                offsets,
+                offsets_mean: { standard: mean(0), reward_low_FP_rate: mean(1), reward_low_FN_rate: mean(2) },
+              }
+            : {}),
           seconds: round(seconds),
         };
         process.stdout.write(
           `${r.detector} on ${r.files} files (${r.windows} windows, ${r.rows} rows): standard ${out.standard}, reward_low_FP ${out.reward_low_FP_rate}, reward_low_FN ${out.reward_low_FN_rate}\n`,
         );
+        if (offsets.length > 0) {
+          const m = out.offsets_mean!;
+          process.stdout.write(
+            `mean over ${offsets.length} start offsets: standard ${m.standard}, reward_low_FP ${m.reward_low_FP_rate}, reward_low_FN ${m.reward_low_FN_rate}\n`,
+          );
+        }
         if (flags.json) process.stdout.write(`${JSON.stringify(out)}\n`);
       } catch (e) {
         fail(e);
       }
     });
+}
+
+function parseOffsets(list: string | undefined): number[] {
+  if (list === undefined) return [];
+  const ks = list.split(',').map((x) => Number(x.trim()));
+  if (ks.some((k) => !Number.isInteger(k) || k < 0))
+    throw new Error(`--offsets wants non-negative integers separated by commas, got "${list}"`);
+  return ks;
 }
 
 function round(x: number): number {

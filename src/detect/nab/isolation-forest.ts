@@ -1,3 +1,5 @@
+import { mulberry32 } from '../../core/index.js';
+
 /**
  * The inspirations' baseline: an IsolationForest (Liu et al. 2008, scikit-learn defaults: 100 trees,
  * 256 samples each) fitted once on the first 15% of a series' values and applied to every row.
@@ -22,17 +24,7 @@ function c(n: number): number {
   return 2 * (Math.log(n - 1) + EULER) - (2 * (n - 1)) / n;
 }
 
-/** A small seeded PRNG (mulberry32) so baseline results are reproducible. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = mulberry32;
 
 /** A one-dimensional IsolationForest over values. */
 export class IsolationForestBaseline {
