@@ -86,5 +86,18 @@ describe('scoreDemo', () => {
       { name: 'log_rotation', expected: false, caught: true, delay_s: 3600, explanation: expect.any(String), explanation_ok: null },
     ]);
     expect(card.false_alerts).toBe(2);
+    expect(card.history_alerts).toBe(0);
+  });
+
+  it('counts alerts about the pre-filled history apart from the live false alerts', () => {
+    const f = new Fleet({ hosts: 12, seed: 5 });
+    const scenarios = buildScenarios(f.hosts, T0, ['cpu_spike']);
+    const alerts = [
+      { t: T0 - 5 * HOUR, hosts: [f.hosts[0]!.name], text: 'a deploy yesterday' },
+      { t: T0 + HOUR, hosts: [f.hosts[0]!.name], text: 'noise' },
+    ];
+    const card = scoreDemo(scenarios, alerts, T0 + 10 * HOUR, T0);
+    expect(card.false_alerts).toBe(1);
+    expect(card.history_alerts).toBe(1);
   });
 });

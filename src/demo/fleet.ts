@@ -120,8 +120,10 @@ export class Fleet {
     const hourOfDay = (t % DAY) / HOUR;
     const day = Math.floor(t / DAY + 4) % 7; // 0 = Sunday (1970-01-01 was a Thursday)
     const weekend = day === 0 || day === 6;
-    const daily = Math.sin(((hourOfDay - 8) / 24) * 2 * Math.PI); // peaks at 14:00
-    let u = p.cpuBase * (1 + p.diurnal * daily) * (weekend && p.role !== 'worker' ? 0.65 : 1);
+    const daily = Math.sin(((hourOfDay - 8) / 24) * 2 * Math.PI); // peaks at 14:00, below zero from 20:00 to 08:00
+    // Weekends are quieter in the daytime only: nights look alike, so no step appears at midnight.
+    const quieter = weekend && p.role !== 'worker' ? 0.5 * Math.max(0, daily) : 0;
+    let u = p.cpuBase * (1 + p.diurnal * (daily - quieter));
     const minute = Math.floor((t % HOUR) / 60_000);
     if (p.role === 'worker' && minute >= p.cronMinute && minute < p.cronMinute + 3) u += 0.2;
     if (hourOfDay >= p.deployHour && hourOfDay < p.deployHour + 2 / 60) u += 0.08;

@@ -29,6 +29,8 @@ export interface DemoOptions {
   port?: number;
   /** Only these scenarios (names from the library). */
   scenarios?: readonly string[];
+  /** Simulated time (Unix ms) at which the live phase starts, for a reproducible run. Default: now. */
+  startTime?: number;
   seed?: number;
   logger?: Logger;
   /** Progress lines for people (stderr in the CLI). */
@@ -41,6 +43,8 @@ export interface DemoHandle {
   adminPassword: string;
   /** The scorecard so far. */
   report(): Scorecard;
+  /** Every notification received so far, one per incident and host, in arrival order (what the scorecard is computed from). */
+  alerts(): readonly ReceivedAlert[];
   /** Resolves with the final scorecard when the live phase ends. */
   done: Promise<Scorecard>;
   /** Ends the demo early, stops the server, removes its data, and returns the scorecard. */
@@ -48,18 +52,22 @@ export interface DemoHandle {
 }
 
 /**
- * The demo's simulated time: stands still until `start()`, then aims to run `speed` times faster than the
- * wall clock, but never gets ahead of the data fed so far (`reached`), so that on a slow machine the demo
- * runs slower instead of alerting timers racing past samples that have not arrived yet.
+ * The demo's simulated time. While the history is pre-filled it is the end of the history delivered so far
+ * (`reached`), so alerting meets each anomaly of the history within about an hour of its own time, as if it
+ * had watched those days. From `start()` it aims to run `speed` times faster than the wall clock from `sim0`,
+ * but never gets ahead of the data fed so far, so that on a slow machine the demo runs slower instead of
+ * alerting timers racing past samples that have not arrived yet.
  */
 export class AcceleratedClock implements Clock {
   private wall0: number | undefined;
   private fed: number;
+  /** `history0`: where simulated time stands before any history is delivered (default `sim0`). */
   constructor(
     private readonly speed: number,
     private readonly sim0 = Date.now(),
+    history0 = sim0,
   ) {
-    this.fed = sim0;
+    this.fed = history0;
   }
   /** Starts the clock (the demo starts it when the history is loaded). */
   start(): void {
@@ -74,7 +82,7 @@ export class AcceleratedClock implements Clock {
     if (t > this.fed) this.fed = t;
   }
   now(): number {
-    return Math.min(this.target(), this.fed);
+    return this.wall0 === undefined ? Math.min(this.sim0, this.fed) : Math.min(this.target(), this.fed);
   }
 }
 
@@ -92,6 +100,15 @@ function mergeInto(acc: Map<string, SeriesSamples>, batch: readonly SeriesSample
 /** Ships a batch through the real ingest route, with the same client `vigil import` uses. */
 function send(url: string, key: string, batch: readonly SeriesSamples[]): Promise<void> {
   return sendToVigil(url, key, batch, { accepted: 0, rejected: 0, reasons: {} });
+}
+
+/** The fields of an incident (`GET /api/v1/incidents`) the scorecard reads. */
+interface HistoryIncident {
+  id: string;
+  title: string;
+  startedAt: number;
+  hosts: string[];
+  members: { series: string; reason: string }[];
 }
 
 interface WebhookBody {
@@ -113,8 +130,8 @@ export async function startDemo(opts: DemoOptions = {}): Promise<DemoHandle> {
   const step = opts.stepMs ?? 60_000;
   const historyMs = opts.historyMs ?? 3 * 24 * HOUR;
   const progress = opts.onProgress ?? (() => undefined);
-  const clock = new AcceleratedClock(speed);
-  const liveStart = clock.now();
+  const liveStart = opts.startTime ?? Date.now();
+  const clock = new AcceleratedClock(speed, liveStart, liveStart - historyMs);
   const fleet = new Fleet({ hosts, seed: opts.seed ?? 7, labels: { env: 'demo' } });
   const scenarios: Scenario[] = buildScenarios(fleet.hosts, liveStart, opts.scenarios);
   const lastScenario = Math.max(...scenarios.map((s) => (Number.isFinite(s.end) ? s.end : s.start + 60 * MIN)));
@@ -173,16 +190,44 @@ export async function startDemo(opts: DemoOptions = {}): Promise<DemoHandle> {
     },
   });
 
-  const report = (): Scorecard => scoreDemo(scenarios, received, Math.min(clock.now(), liveEnd));
+  const report = (): Scorecard => scoreDemo(scenarios, received, Math.min(clock.now(), liveEnd), liveStart);
 
-  // History: hours of normal behaviour, sent hour by hour, so models start warm.
+  // History: hours of normal behaviour (with the hosts' routine patterns), sent hour by hour, so models start warm.
   const prefillStart = Date.now();
   progress(`demo: pre-filling ${Math.round(historyMs / HOUR)} h of history for ${hosts} hosts…`);
   const t0 = liveStart - historyMs;
   for (let hourStart = t0; hourStart < liveStart; hourStart += HOUR) {
     const acc = new Map<string, SeriesSamples>();
-    for (let t = hourStart; t < Math.min(liveStart, hourStart + HOUR); t += step) mergeInto(acc, fleet.sample(t));
+    let last = hourStart;
+    for (let t = hourStart; t < Math.min(liveStart, hourStart + HOUR); t += step) {
+      mergeInto(
+        acc,
+        fleet.sample(t, (h) => effectsAt(scenarios, h, t)),
+      );
+      last = t;
+    }
     await send(server.url, agentKey, [...acc.values()]);
+    // only once the hour is stored: a clock ahead of the data would read as every host falling silent
+    clock.reached(last);
+  }
+  // Detection answers a models query only after scoring everything sent before it: once it answers, every
+  // anomaly of the history has reached alerting, at its own time, before the live phase begins.
+  const asAdmin = { headers: { authorization: `Basic ${Buffer.from(`admin:${adminPassword}`).toString('base64')}` } };
+  await fetch(`${server.url}/api/v1/models?learning=false`, asAdmin).then((r) => r.arrayBuffer());
+  // The replay moves an hour at a time, so an incident of the history may clear before its group wait and
+  // never be notified: the scorecard counts every incident opened during the history instead.
+  const history = (await fetch(`${server.url}/api/v1/incidents?before=${liveStart}&limit=1000`, asAdmin).then((r) => r.json())) as {
+    incidents?: HistoryIncident[];
+  };
+  for (const inc of history.incidents ?? []) {
+    const text = `${inc.title} — ${inc.members.map((m) => `${m.series}: ${m.reason}`).join('; ')}`;
+    for (const h of inc.hosts) {
+      const pair = `${inc.id}/${h}`;
+      if (seenPairs.has(pair) || inc.startedAt >= liveStart) continue;
+      seenPairs.add(pair);
+      received.push({ t: inc.startedAt, hosts: [h], text });
+      progress(`alert in the history, ${Math.round((liveStart - inc.startedAt) / MIN)} min before live: ${text.slice(0, 160)}`);
+    }
   }
   progress(`demo: history loaded in ${((Date.now() - prefillStart) / 1000).toFixed(1)} s`);
   clock.start();
@@ -238,5 +283,5 @@ export async function startDemo(opts: DemoOptions = {}): Promise<DemoHandle> {
     await new Promise((r) => setTimeout(r, Math.max(500, (60_000 / speed) * 2)));
     resolveDone(report());
   });
-  return { url: server.url, adminPassword, report, done, stop };
+  return { url: server.url, adminPassword, report, alerts: () => received, done, stop };
 }

@@ -1,6 +1,9 @@
 import type { Scenario } from './scenarios.js';
 
-/** One notification as a user received it: when, which hosts it names, and its text. */
+/**
+ * One notification as a user received it — when, which hosts it names, and its text — or, for the pre-filled
+ * history, an incident Vigil opened then (the replay may clear it before a notification goes out).
+ */
 export interface ReceivedAlert {
   /** Simulated time it was received (ms). */
   t: number;
@@ -25,8 +28,10 @@ export interface ScenarioScore {
 /** The demo's scorecard. */
 export interface Scorecard {
   scenarios: ScenarioScore[];
-  /** Alerts about hosts where no alert was expected at that time. */
+  /** Alerts during the live phase about hosts where no alert was expected at that time. */
   false_alerts: number;
+  /** Alerts raised while the history was pre-filled (every one false: the history is normal behaviour). */
+  history_alerts: number;
 }
 
 /** Grace after a scenario ends during which an alert about it still counts as caught (e.g. host down). */
@@ -35,9 +40,15 @@ const GRACE_MS = 10 * 60_000;
 /**
  * Scores received alerts against the injected scenarios: a scenario is caught when an alert names one of its
  * hosts between its start and its end (plus grace); every other alert is false — on healthy hosts, and on
- * scenarios that should not alert (log rotation).
+ * scenarios that should not alert (log rotation) — and counted apart when it came before `liveStart`, about
+ * the pre-filled history.
  */
-export function scoreDemo(scenarios: readonly Scenario[], alerts: readonly ReceivedAlert[], endOfRun: number): Scorecard {
+export function scoreDemo(
+  scenarios: readonly Scenario[],
+  alerts: readonly ReceivedAlert[],
+  endOfRun: number,
+  liveStart = Number.NEGATIVE_INFINITY,
+): Scorecard {
   const used = new Set<ReceivedAlert>();
   const out: ScenarioScore[] = [];
   for (const s of scenarios) {
@@ -55,6 +66,7 @@ export function scoreDemo(scenarios: readonly Scenario[], alerts: readonly Recei
       explanation_ok: caught ? s.hosts.some((h) => first.text.includes(h)) && first.text.toLowerCase().includes(s.metricHint) : null,
     });
   }
-  const falseAlerts = alerts.filter((a) => !used.has(a)).length;
-  return { scenarios: out, false_alerts: falseAlerts };
+  const unexpected = alerts.filter((a) => !used.has(a));
+  const history = unexpected.filter((a) => a.t < liveStart).length;
+  return { scenarios: out, false_alerts: unexpected.length - history, history_alerts: history };
 }

@@ -1,4 +1,5 @@
 import { type Anomaly, seriesKey } from '../core/index.js';
+import { isGoodNews } from './direction.js';
 import type { HostFeatureMode } from './host-features.js';
 import type { HostModelSettings } from './host-model.js';
 import { HOST_SCORE_METRIC, type HostScoredSeries } from './host-score.js';
@@ -137,7 +138,7 @@ export class DetectionShard {
         out.lower[i] = r.expected[0];
         out.upper[i] = r.expected[1];
         out.learning = r.learning;
-        if (r.severity !== 'info' && !skip && !training) {
+        if (r.severity !== 'info' && !skip && !training && !isGoodNews(item.labels, v, r.expected)) {
           anomalies.push({
             tenant,
             series: item.series,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { crossingConfidence } from './alerting.js';
 import { estimateExhaustion } from './exhaustion.js';
-import { capacityScenarios } from './testing/scenarios.js';
+import { capacityScenarios, dailyLogs, seededRandom } from './testing/scenarios.js';
 
 const DAY = 86_400_000;
 const HOUR = 3_600_000;
@@ -33,6 +33,15 @@ describe('capacity scenario suite', () => {
     expect(byName.get('burst then flat')?.status).toBe('flat');
     expect(byName.get('sawtooth with rotation')?.basis).toBe('sawtooth_peaks');
   });
+
+  it('measures a fill that follows days of flat usage on the fill alone, naming when it started', () => {
+    const byName = new Map(capacityScenarios().map((s) => [s.name, estimateExhaustion(s)]));
+    const plain = byName.get('flat then steady fill (2 h seen)');
+    expect(plain?.basis).toBe('since_change');
+    expect(plain?.reason).toMatch(/trend changed (1h 5\dm|2h) ago/);
+    expect(byName.get('flat then fill with daily cycle (2 h seen)')?.basis).toBe('since_change');
+    expect(byName.get('daily rotation, then a runaway log across a rotation')?.basis).toBe('sawtooth_broken');
+  });
 });
 
 describe('estimateExhaustion edge cases', () => {
@@ -60,6 +69,51 @@ describe('estimateExhaustion edge cases', () => {
     const e = estimateExhaustion({ values, stepMs: step, limit: 100 });
     expect(e.etaMs).toBeNull();
     expect(e.status).toBe('flat');
+  });
+
+  it('raises no alert when daily rotation gives way to rotation every 30 minutes (a faster sawtooth)', () => {
+    const rand = seededRandom(5);
+    const n = (3 * DAY) / step;
+    const fastFrom = (n - 1) * step - 4 * HOUR;
+    const values = Array.from({ length: n }, (_, i) => {
+      const t = i * step;
+      const fast = t < fastFrom ? 0 : (4e9 * ((t - fastFrom) % (30 * 60_000))) / HOUR;
+      return 40e9 + dailyLogs(t) + fast + (rand() - 0.5) * 0.04e9;
+    });
+    const e = estimateExhaustion({ values, stepMs: step, limit: 100e9 });
+    expect(e.basis).toBe('sawtooth_peaks');
+    // four hours of a new sawtooth cannot show its long run: an ETA, if any, lies beyond a week
+    if (e.etaMs !== null) expect(e.etaMs).toBeGreaterThan(7 * DAY);
+    expect(crossingConfidence(e, DAY)).toBeLessThan(0.8);
+  });
+
+  it('needs the new regime to have lasted an hour (and 12 samples) before trusting it', () => {
+    const flat = (3 * DAY) / step;
+    const at = (fillSteps: number) =>
+      estimateExhaustion({
+        values: Array.from({ length: flat + fillSteps }, (_, i) => 40 + Math.max(0, i - flat) * 0.5 + Math.sin(i * 1.3) * 0.05),
+        stepMs: step,
+        limit: 100,
+      });
+    expect(at(6).status).toBe('flat');
+    const after = at(14);
+    expect(after.basis).toBe('since_change');
+    // 47 now, 0.5 a step: 106 steps to 100
+    expect(Math.abs((after.etaMs as number) / step - 106)).toBeLessThanOrEqual(3);
+  });
+
+  it('does not take a climb the history has shown before for a new regime', () => {
+    // a workload climbs 4 units in 2 h and falls back every 16 h; the climb under way now is nothing new
+    const n = (3 * DAY) / step;
+    const climbStart = (n - 1) * step - 2 * HOUR;
+    const values = Array.from({ length: n }, (_, i) => {
+      const c = (((i * step - climbStart) % (16 * HOUR)) + 16 * HOUR) % (16 * HOUR);
+      const climb = c < 2 * HOUR ? (2 * c) / HOUR : c < 3 * HOUR ? 4 - (4 * (c - 2 * HOUR)) / HOUR : 0;
+      return 50 + climb + Math.sin(i * 1.7) * 0.05;
+    });
+    const e = estimateExhaustion({ values, stepMs: step, limit: 60 });
+    expect(e.basis).toBe('window');
+    expect(crossingConfidence(e, DAY)).toBeLessThan(0.8);
   });
 
   it('reports a series at its limit as full with ETA 0', () => {

@@ -111,3 +111,76 @@ export function seasonalStrength(y: ArrayLike<number>, p: number): number {
   const vb = syy / m - (sy / m) ** 2;
   return va > 0 && vb > 0 ? cov / Math.sqrt(va * vb) : 0;
 }
+
+/** A seasonal profile and how strongly the series follows it. */
+export interface SeasonalProfile {
+  /** Offset per phase, indexed by `index % period`, centred on zero. */
+  profile: Float64Array;
+  /** Autocorrelation at one period of the series minus its centred moving average: near 1 for a stable cycle, near 0 for noise. */
+  strength: number;
+}
+
+/**
+ * Robust seasonal profile of `y` with period `p` (in steps): the median, per phase, of `y` minus its centred
+ * moving average of width `p`, smoothed over 1/24 of the period. A centred average follows any straight trend
+ * exactly, so neither a steady fill nor a fill that started recently (which fools a trailing average for a
+ * whole period) leaks into the profile or its strength; points whose window runs past either end are skipped,
+ * so the newest half-period, where a new regime shows first, never shapes the profile. Needs two periods.
+ */
+export function seasonalProfile(y: ArrayLike<number>, p: number): SeasonalProfile {
+  const n = y.length;
+  const left = Math.floor(p / 2);
+  const cum = new Float64Array(n + 1);
+  for (let i = 0; i < n; i++) cum[i + 1] = (cum[i] as number) + (y[i] as number);
+  const first = left;
+  const resid = new Float64Array(Math.max(0, n - p + 1));
+  const byPhase: number[][] = Array.from({ length: p }, () => []);
+  for (let t = first; t + p - left <= n; t++) {
+    const r = (y[t] as number) - ((cum[t - left + p] as number) - (cum[t - left] as number)) / p;
+    resid[t - first] = r;
+    (byPhase[t % p] as number[]).push(r);
+  }
+  const medians = new Float64Array(p);
+  for (let ph = 0; ph < p; ph++) {
+    const vals = byPhase[ph] as number[];
+    vals.sort((a, b) => a - b);
+    medians[ph] = vals.length ? (vals[vals.length >> 1] as number) : 0;
+  }
+  // a centred circular moving average over about 1/24 of the period: a few cycles leave each phase's median noisy
+  const half = Math.floor(p / 48);
+  const profile = new Float64Array(p);
+  let sum = 0;
+  for (let ph = 0; ph < p; ph++) {
+    let acc = 0;
+    for (let k = -half; k <= half; k++) acc += medians[(ph + k + p) % p] as number;
+    profile[ph] = acc / (2 * half + 1);
+    sum += profile[ph] as number;
+  }
+  for (let ph = 0; ph < p; ph++) profile[ph] = (profile[ph] as number) - sum / p;
+  return { profile, strength: lagCorrelation(resid, p) };
+}
+
+/** Pearson correlation of `r[i]` with `r[i − lag]`; 0 when either side is constant or too short. */
+function lagCorrelation(r: Float64Array, lag: number): number {
+  let sx = 0;
+  let sy = 0;
+  let sxx = 0;
+  let syy = 0;
+  let sxy = 0;
+  let m = 0;
+  for (let i = lag; i < r.length; i++) {
+    const a = r[i] as number;
+    const b = r[i - lag] as number;
+    sx += a;
+    sy += b;
+    sxx += a * a;
+    syy += b * b;
+    sxy += a * b;
+    m++;
+  }
+  if (m < 2) return 0;
+  const cov = sxy / m - (sx / m) * (sy / m);
+  const va = sxx / m - (sx / m) ** 2;
+  const vb = syy / m - (sy / m) ** 2;
+  return va > 0 && vb > 0 ? cov / Math.sqrt(va * vb) : 0;
+}

@@ -5,6 +5,7 @@ import { addCommonOptions, configFor, fail, loggerFor } from '../options.js';
 function printCard(card: {
   scenarios: { name: string; expected: boolean; caught: boolean; delay_s: number | null; explanation: string | null }[];
   false_alerts: number;
+  history_alerts?: number;
 }): void {
   const lines = ['', 'Scorecard'];
   for (const s of card.scenarios) {
@@ -17,7 +18,9 @@ function printCard(card: {
         : 'quiet, as it should be';
     lines.push(`  ${s.name.padEnd(22)} ${verdict}${s.explanation ? `\n      ${s.explanation.slice(0, 200)}` : ''}`);
   }
-  lines.push(`  false alerts on healthy hosts: ${card.false_alerts}`, '');
+  lines.push(`  false alerts on healthy hosts: ${card.false_alerts}`);
+  if (card.history_alerts !== undefined) lines.push(`  alerts about the pre-filled history: ${card.history_alerts}`);
+  lines.push('');
   process.stderr.write(`${lines.join('\n')}\n`);
 }
 
