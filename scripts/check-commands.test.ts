@@ -8,6 +8,7 @@ describe('docs command check', () => {
     expect(checkCommandLine(program, ['demo', '--speed', '60', '--json'])).toEqual([]);
     expect(checkCommandLine(program, ['eval', 'nab', '--data=DIR', '--json'])).toEqual([]);
     expect(checkCommandLine(program, ['--help'])).toEqual([]);
+    expect(checkCommandLine(program, ['eval', 'nab', '--offsets', 'VALUE'])).toEqual([]);
   });
   it('names an unknown command or option', () => {
     expect(checkCommandLine(program, ['serve'])).toEqual(['unknown command "serve"']);

@@ -27,7 +27,8 @@ function markdownFiles(dir: string): string[] {
 /** Shell-ish tokens of a command line up to the end of the command (`&&`, `|`, `;`, `>`, `#`). */
 function tokens(rest: string): string[] {
   const out: string[] = [];
-  for (const m of rest.matchAll(/"[^"]*"|'[^']*'|\S+/g)) {
+  // A command substitution is one value, e.g. --offsets $(seq -s, 0 2 46).
+  for (const m of rest.replace(/\$\([^)]*\)/g, 'VALUE').matchAll(/"[^"]*"|'[^']*'|\S+/g)) {
     const t = m[0];
     if (['&&', '|', '||', ';', '>', '2>&1', '#'].includes(t) || t.startsWith('>') || t.startsWith('#') || t.startsWith(')')) break;
     out.push(t);
