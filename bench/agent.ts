@@ -1,7 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,6 +10,7 @@ import { genericCollectors } from '../src/agent/collectors/generic.js';
 import { linuxCollectors } from '../src/agent/collectors/linux.js';
 import { IngestReceiver } from '../src/agent/test-receiver.js';
 import type { Collector } from '../src/agent/types.js';
+import { freePort } from '../src/core/index.js';
 import type { BenchOptions, BenchResult } from './types.js';
 
 /** One sentence for `vigil bench --help`. */
@@ -34,14 +34,6 @@ function cpuSeconds(pid: number): number {
 function rssMb(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'latin1'));
   return m ? Number(m[1]) / 1024 : Number.NaN;
-}
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
-  const port = (s.address() as { port: number }).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
 }
 
 async function stopChild(c: ChildProcess): Promise<void> {

@@ -1,11 +1,10 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import snappy from 'snappy';
-import { mulberry32, type SeriesSamples } from '../src/core/index.js';
+import { freePort, mulberry32, type SeriesSamples } from '../src/core/index.js';
 import { EmbeddedStorage } from '../src/tsdb/index.js';
 import { evolve, nodeExporterModels } from './node-mix.js';
 import type { BenchModule, BenchOptions, BenchResult } from './types.js';
@@ -208,18 +207,6 @@ function storeBreakdown(dir: string, samples: number): Record<string, number> {
   } finally {
     db.close();
   }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr !== null ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 /** Protobuf varint into `out`. */

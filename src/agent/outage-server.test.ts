@@ -1,11 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 // The agent itself never imports the server; this test runs the real one to show the end-to-end guarantee.
 import { startServer } from '../api/index.js';
-import { configSchema, DEFAULT_TENANT, validateConfig } from '../core/index.js';
+import { configSchema, DEFAULT_TENANT, freePort, validateConfig } from '../core/index.js';
 import { openStorage } from '../tsdb/index.js';
 import { createAgent } from './agent.js';
 
@@ -20,14 +19,6 @@ async function until(cond: () => boolean, timeoutMs = 15_000): Promise<void> {
     if (Date.now() > end) throw new Error('condition not reached in time');
     await sleep(20);
   }
-}
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
-  const port = (s.address() as { port: number }).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
 }
 
 describe('agent against the real server', () => {

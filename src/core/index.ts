@@ -4,6 +4,7 @@ export * from './config.js';
 export * from './config-load.js';
 export * from './duration.js';
 export * from './errors.js';
+export * from './free-port.js';
 export * from './http.js';
 export * from './json-float.js';
 export * from './labels.js';

@@ -1,16 +1,14 @@
+import { mulberry32 } from '../core/index.js';
+
 /** A small, fast, seedable PRNG (mulberry32) so a demo run is reproducible. */
 export class Rng {
-  private s: number;
+  private readonly uniform: () => number;
   constructor(seed: number) {
-    this.s = seed >>> 0;
+    this.uniform = mulberry32(seed);
   }
   /** Uniform in [0, 1). */
   next(): number {
-    this.s = (this.s + 0x6d2b79f5) >>> 0;
-    let t = this.s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    return this.uniform();
   }
   /** Standard normal (Box–Muller). */
   normal(): number {

@@ -13,6 +13,7 @@ import { encodeWriteRequest } from './remote-write/encode.js';
 import { registerRemoteWriteRoutes } from './remote-write/routes.js';
 import { buildTestApp, type TestIngestApp } from './remote-write/testing/app.js';
 import { longestBlock } from './testing/event-loop-probe.js';
+import { encodeVarint } from './varint.js';
 import { registerVigilJsonRoutes } from './vigil-json/route.js';
 
 // Behaviour, not speed: a large body must be decoded and stored in slices with the event loop free in between
@@ -21,17 +22,7 @@ const BODY_LIMIT = 32 * 1024 * 1024;
 const MAX_SAMPLES = 1_000_000;
 const MAX_BLOCK_MS = 50;
 
-function varint(n: number): Buffer {
-  const out: number[] = [];
-  while (n >= 128) {
-    out.push((n % 128) | 0x80);
-    n = Math.floor(n / 128);
-  }
-  out.push(n);
-  return Buffer.from(out);
-}
-
-const field = (tag: number, body: Buffer) => Buffer.concat([Buffer.from([tag]), varint(body.length), body]);
+const field = (tag: number, body: Buffer) => Buffer.concat([Buffer.from([tag]), encodeVarint(body.length), body]);
 const str = (tag: number, s: string) => field(tag, Buffer.from(s));
 const fixed64 = (tag: number, write: (b: Buffer) => void) => {
   const b = Buffer.alloc(9);

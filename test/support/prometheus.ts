@@ -12,9 +12,9 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { accessSync, constants, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from '../../src/core/index.js';
 
 /** Paths of the peer binaries. */
 export const PROMETHEUS_BIN = process.env.VIGIL_PROMETHEUS_BIN ?? '/usr/bin/prometheus';
@@ -29,19 +29,6 @@ export function binaryAvailable(path: string): boolean {
   } catch {
     return false;
   }
-}
-
-/** A free TCP port on 127.0.0.1 (free when returned; another process could take it before use). */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr !== null ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 /** Polls `check` every `everyMs` until it returns something other than undefined/false, or throws after `timeoutMs`. */

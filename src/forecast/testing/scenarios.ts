@@ -1,3 +1,5 @@
+import { mulberry32 } from '../../core/index.js';
+
 /** A synthetic capacity history with the known truth about when it crosses its limit. */
 export interface CapacityScenario {
   name: string;
@@ -15,16 +17,7 @@ const HOUR = 60 * MIN;
 const DAY = 24 * HOUR;
 
 /** Deterministic pseudo-random numbers in [0, 1) (mulberry32), so scenarios are reproducible. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const seededRandom = mulberry32;
 
 function noise(rand: () => number, sd: number): number {
   // sum of uniforms: close enough to Gaussian for test data

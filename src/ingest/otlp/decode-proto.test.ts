@@ -1,20 +1,12 @@
 import { describe, expect, it } from 'vitest';
+import { encodeVarint } from '../varint.js';
 import { decodeOtlpProtobufParts } from './decode-proto.js';
 import { otlpParts } from './parts.js';
 import { DeltaAccumulator, type OtlpTranslation, OtlpTranslator } from './translate.js';
 
-function varint(n: number): Buffer {
-  const out: number[] = [];
-  while (n >= 128) {
-    out.push((n % 128) | 0x80);
-    n = Math.floor(n / 128);
-  }
-  out.push(n);
-  return Buffer.from(out);
-}
 const field = (tag: number, ...body: Buffer[]) => {
   const b = Buffer.concat(body);
-  return Buffer.concat([Buffer.from([tag]), varint(b.length), b]);
+  return Buffer.concat([Buffer.from([tag]), encodeVarint(b.length), b]);
 };
 const str = (tag: number, s: string) => field(tag, Buffer.from(s));
 const f64 = (tag: number, v: number | bigint) => {

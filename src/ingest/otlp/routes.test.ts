@@ -8,6 +8,7 @@ import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { LabelMatcher } from '../../core/index.js';
 import { buildTestApp, type TestIngestApp } from '../remote-write/testing/app.js';
+import { encodeVarint } from '../varint.js';
 import { registerOtlpRoutes } from './routes.js';
 
 let t: TestIngestApp | undefined;
@@ -184,9 +185,9 @@ describe('POST /v1/metrics', () => {
     expect((await inj(deepJson, 'application/json'))?.statusCode).toBe(400);
     let deep = Buffer.from([0x0a, 0x01, 0x78]);
     for (let i = 0; i < 2000; i++) {
-      const kv = Buffer.concat([Buffer.from([0x12]), varint(deep.length), deep]);
-      const list = Buffer.concat([Buffer.from([0x0a]), varint(kv.length), kv]);
-      deep = Buffer.concat([Buffer.from([0x32]), varint(list.length), list]);
+      const kv = Buffer.concat([Buffer.from([0x12]), encodeVarint(deep.length), deep]);
+      const list = Buffer.concat([Buffer.from([0x0a]), encodeVarint(kv.length), kv]);
+      deep = Buffer.concat([Buffer.from([0x32]), encodeVarint(list.length), list]);
     }
     expect((await inj(wrapResourceAttribute(deep), 'application/x-protobuf'))?.statusCode).toBe(400);
     expect(t.store.appendCalls).toBe(0);
@@ -266,19 +267,9 @@ describe('OTLP fuzz', () => {
   });
 });
 
-function varint(n: number): Buffer {
-  const out: number[] = [];
-  while (n >= 128) {
-    out.push((n % 128) | 0x80);
-    n = Math.floor(n / 128);
-  }
-  out.push(n);
-  return Buffer.from(out);
-}
-
 /** ExportMetricsServiceRequest { resource_metrics { resource { attributes { key: "a", value: <anyValue> } } } }. */
 function wrapResourceAttribute(anyValue: Buffer): Buffer {
-  const field = (tag: number, body: Buffer) => Buffer.concat([Buffer.from([tag]), varint(body.length), body]);
+  const field = (tag: number, body: Buffer) => Buffer.concat([Buffer.from([tag]), encodeVarint(body.length), body]);
   const kv = Buffer.concat([field(0x0a, Buffer.from('a')), field(0x12, anyValue)]);
   return field(0x0a, field(0x0a, field(0x0a, kv)));
 }

@@ -4,6 +4,8 @@
  * send Prometheus' staleness marker and NaNs that merely resemble it.
  */
 
+import { encodeVarint } from '../../varint.js';
+
 /** A sample value: a number, or an exact IEEE 754 bit pattern as 16 hex digits (most significant first). */
 export type WireValue = number | { bits: string };
 
@@ -16,18 +18,8 @@ export interface WireSeries {
 /** Prometheus' staleness marker (`value.StaleNaN`), exactly as Prometheus writes it. */
 export const STALE_MARKER: WireValue = { bits: '7ff0000000000002' };
 
-function varint(n: number): Buffer {
-  const out: number[] = [];
-  while (n >= 128) {
-    out.push((n % 128) | 0x80);
-    n = Math.floor(n / 128);
-  }
-  out.push(n);
-  return Buffer.from(out);
-}
-
 function field(tag: number, body: Buffer): Buffer {
-  return Buffer.concat([Buffer.from([tag]), varint(body.length), body]);
+  return Buffer.concat([Buffer.from([tag]), encodeVarint(body.length), body]);
 }
 
 function doubleBytes(v: WireValue): Buffer {
@@ -45,7 +37,7 @@ export function wireWriteRequest(series: readonly WireSeries[]): Buffer {
         .sort()
         .map((name) => field(0x0a, Buffer.concat([field(0x0a, Buffer.from(name)), field(0x12, Buffer.from(s.labels[name] as string))])));
       const samples = s.points.map(([t, v]) =>
-        field(0x12, Buffer.concat([Buffer.from([0x09]), doubleBytes(v), Buffer.from([0x10]), varint(t)])),
+        field(0x12, Buffer.concat([Buffer.from([0x09]), doubleBytes(v), Buffer.from([0x10]), encodeVarint(t)])),
       );
       return field(0x0a, Buffer.concat([...labels, ...samples]));
     }),
