@@ -89,27 +89,7 @@ export function seasonalStrength(y: ArrayLike<number>, p: number): number {
     r[i - start] = (y[i] as number) - sum / w;
   }
   // skip the first window where the moving average is still filling
-  let sxy = 0;
-  let sxx = 0;
-  let syy = 0;
-  let sx = 0;
-  let sy = 0;
-  let m = 0;
-  for (let i = 2 * p; i < r.length; i++) {
-    const a = r[i] as number;
-    const b = r[i - p] as number;
-    sx += a;
-    sy += b;
-    sxx += a * a;
-    syy += b * b;
-    sxy += a * b;
-    m++;
-  }
-  if (m < 2) return 0;
-  const cov = sxy / m - (sx / m) * (sy / m);
-  const va = sxx / m - (sx / m) ** 2;
-  const vb = syy / m - (sy / m) ** 2;
-  return va > 0 && vb > 0 ? cov / Math.sqrt(va * vb) : 0;
+  return lagCorrelation(r, p, 2 * p);
 }
 
 /** A seasonal profile and how strongly the series follows it. */
@@ -160,15 +140,15 @@ export function seasonalProfile(y: ArrayLike<number>, p: number): SeasonalProfil
   return { profile, strength: lagCorrelation(resid, p) };
 }
 
-/** Pearson correlation of `r[i]` with `r[i − lag]`; 0 when either side is constant or too short. */
-function lagCorrelation(r: Float64Array, lag: number): number {
+/** Pearson correlation of `r[i]` with `r[i − lag]` for i ≥ `from`; 0 when either side is constant or too short. */
+function lagCorrelation(r: Float64Array, lag: number, from = lag): number {
   let sx = 0;
   let sy = 0;
   let sxx = 0;
   let syy = 0;
   let sxy = 0;
   let m = 0;
-  for (let i = lag; i < r.length; i++) {
+  for (let i = from; i < r.length; i++) {
     const a = r[i] as number;
     const b = r[i - lag] as number;
     sx += a;

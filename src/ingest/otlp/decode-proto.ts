@@ -1,4 +1,5 @@
 import { VigilError } from '../../core/index.js';
+import { encodeVarint } from '../varint.js';
 import type {
   OtlpAttribute,
   OtlpHistogramPoint,
@@ -22,7 +23,7 @@ class Reader {
     this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   }
 
-  varint(end: number): number {
+  encodeVarint(end: number): number {
     let result = 0;
     let mul = 1;
     for (let i = 0; i < 10; i++) {
@@ -52,7 +53,7 @@ class Reader {
 
   /** Reads a field's length and returns the end offset of its payload. */
   sub(end: number): number {
-    const len = this.varint(end);
+    const len = this.encodeVarint(end);
     if (len > end - this.pos) throw malformed('length beyond the end of its message', this.pos);
     return this.pos + len;
   }
@@ -115,7 +116,7 @@ class Reader {
   skip(wireType: number, end: number): void {
     switch (wireType) {
       case 0:
-        this.varint(end);
+        this.encodeVarint(end);
         return;
       case 1:
         this.need(8, end);
@@ -136,7 +137,7 @@ class Reader {
   /** Calls `field` for each field of the message ending at `end`; `field` returns false for fields it does not read. */
   message(end: number, field: (num: number, wireType: number) => boolean): void {
     while (this.pos < end) {
-      const tag = this.varint(end);
+      const tag = this.encodeVarint(end);
       const num = Math.floor(tag / 8);
       const wt = tag & 7;
       if (num === 0) throw malformed('field number 0', this.pos);
@@ -176,7 +177,7 @@ function anyValue(r: Reader, end: number, depth = 0): string {
         return true;
       case 2:
         expect(wt, 0, 'bool_value', r);
-        out = r.varint(end) !== 0 ? 'true' : 'false';
+        out = r.encodeVarint(end) !== 0 ? 'true' : 'false';
         return true;
       case 3:
         expect(wt, 0, 'int_value', r);
@@ -271,7 +272,7 @@ function numberPoint(r: Reader, end: number): OtlpNumberPoint {
         return true;
       case 8:
         expect(wt, 0, 'flags', r);
-        p.flags = r.varint(end);
+        p.flags = r.encodeVarint(end);
         return true;
     }
     return false;
@@ -318,7 +319,7 @@ function histogramPoint(r: Reader, end: number): OtlpHistogramPoint {
         return true;
       case 10:
         expect(wt, 0, 'flags', r);
-        p.flags = r.varint(end);
+        p.flags = r.encodeVarint(end);
         return true;
     }
     return false;
@@ -365,7 +366,7 @@ function summaryPoint(r: Reader, end: number): OtlpSummaryPoint {
       }
       case 8:
         expect(wt, 0, 'flags', r);
-        p.flags = r.varint(end);
+        p.flags = r.encodeVarint(end);
         return true;
     }
     return false;
@@ -388,12 +389,12 @@ function points<P>(r: Reader, end: number, point: (r: Reader, end: number) => P)
     }
     if (num === 2) {
       expect(wt, 0, 'aggregation_temporality', r);
-      out.temporality = r.varint(end);
+      out.temporality = r.encodeVarint(end);
       return true;
     }
     if (num === 3) {
       expect(wt, 0, 'is_monotonic', r);
-      out.monotonic = r.varint(end) !== 0;
+      out.monotonic = r.encodeVarint(end) !== 0;
       return true;
     }
     return false;
@@ -415,7 +416,7 @@ function countPoints(r: Reader, end: number): number {
 
 /** Reads the next field's tag of the message ending at `end`; throws on field number 0. */
 function tag(r: Reader, end: number): number {
-  const t = r.varint(end);
+  const t = r.encodeVarint(end);
   if (t < 8) throw malformed('field number 0', r.pos);
   return t;
 }
@@ -496,10 +497,10 @@ function* metricParts(r: Reader, end: number, scope: OtlpScopeContext, maxPoints
       r.pos = r.sub(data.end);
     } else if (num === 2) {
       expect(wt, 0, 'aggregation_temporality', r);
-      temporality = r.varint(data.end);
+      temporality = r.encodeVarint(data.end);
     } else if (num === 3) {
       expect(wt, 0, 'is_monotonic', r);
-      monotonic = r.varint(data.end) !== 0;
+      monotonic = r.encodeVarint(data.end) !== 0;
     } else r.skip(wt, data.end);
   }
   ended(r, data.end);
@@ -538,34 +539,29 @@ function* metricParts(r: Reader, end: number, scope: OtlpScopeContext, maxPoints
   r.pos = end;
 }
 
-/** Reads one ScopeMetrics: its scope first (wherever it is in the message), then its metrics in order. */
-function* scopeParts(r: Reader, end: number, resource: OtlpAttribute[], maxPoints: number): Generator<OtlpPart> {
+/**
+ * Reads a message whose field 1 is context for its repeated field 2, wherever field 1 sits: first every field 1,
+ * through `readContext` (given the end of the embedded message), then each field 2 in order, through `children`.
+ */
+function* contextThenChildren<T>(
+  r: Reader,
+  end: number,
+  names: { context: string; children: string },
+  readContext: (e: number) => void,
+  children: (e: number) => Generator<T>,
+): Generator<T> {
   const start = r.pos;
-  const scope: OtlpScopeContext = { resource, scopeName: '', scopeVersion: '' };
   while (r.pos < end) {
     const t = tag(r, end);
     const num = t >>> 3;
     const wt = t & 7;
     if (num !== 1) {
-      if (num === 2) expect(wt, 2, 'metrics', r);
+      if (num === 2) expect(wt, 2, names.children, r);
       r.skip(wt, end);
       continue;
     }
-    expect(wt, 2, 'scope', r);
-    const e = r.sub(end);
-    r.message(e, (n, w) => {
-      if (n === 1) {
-        expect(w, 2, 'scope name', r);
-        scope.scopeName = r.string(e);
-        return true;
-      }
-      if (n === 2) {
-        expect(w, 2, 'scope version', r);
-        scope.scopeVersion = r.string(e);
-        return true;
-      }
-      return false;
-    });
+    expect(wt, 2, names.context, r);
+    readContext(r.sub(end));
   }
   ended(r, end);
   r.pos = start;
@@ -576,40 +572,46 @@ function* scopeParts(r: Reader, end: number, resource: OtlpAttribute[], maxPoint
       continue;
     }
     const e = r.sub(end);
-    yield* metricParts(r, e, scope, maxPoints);
+    yield* children(e);
     r.pos = e;
   }
 }
 
+/** Reads one ScopeMetrics: its scope first (wherever it is in the message), then its metrics in order. */
+function scopeParts(r: Reader, end: number, resource: OtlpAttribute[], maxPoints: number): Generator<OtlpPart> {
+  const scope: OtlpScopeContext = { resource, scopeName: '', scopeVersion: '' };
+  return contextThenChildren(
+    r,
+    end,
+    { context: 'scope', children: 'metrics' },
+    (e) =>
+      r.message(e, (n, w) => {
+        if (n === 1) {
+          expect(w, 2, 'scope name', r);
+          scope.scopeName = r.string(e);
+          return true;
+        }
+        if (n === 2) {
+          expect(w, 2, 'scope version', r);
+          scope.scopeVersion = r.string(e);
+          return true;
+        }
+        return false;
+      }),
+    (e) => metricParts(r, e, scope, maxPoints),
+  );
+}
+
 /** Reads one ResourceMetrics: its resource attributes first (wherever they are in the message), then its scopes in order. */
-function* resourceParts(r: Reader, end: number, maxPoints: number): Generator<OtlpPart> {
-  const start = r.pos;
+function resourceParts(r: Reader, end: number, maxPoints: number): Generator<OtlpPart> {
   const resource: OtlpAttribute[] = [];
-  while (r.pos < end) {
-    const t = tag(r, end);
-    const num = t >>> 3;
-    const wt = t & 7;
-    if (num !== 1) {
-      if (num === 2) expect(wt, 2, 'scope_metrics', r);
-      r.skip(wt, end);
-      continue;
-    }
-    expect(wt, 2, 'resource', r);
-    const e = r.sub(end);
-    r.message(e, (n, w) => (n === 1 ? attributeInto(r, w, e, resource) : false));
-  }
-  ended(r, end);
-  r.pos = start;
-  while (r.pos < end) {
-    const t = tag(r, end);
-    if (t >>> 3 !== 2) {
-      r.skip(t & 7, end);
-      continue;
-    }
-    const e = r.sub(end);
-    yield* scopeParts(r, e, resource, maxPoints);
-    r.pos = e;
-  }
+  return contextThenChildren(
+    r,
+    end,
+    { context: 'resource', children: 'scope_metrics' },
+    (e) => r.message(e, (n, w) => (n === 1 ? attributeInto(r, w, e, resource) : false)),
+    (e) => scopeParts(r, e, resource, maxPoints),
+  );
 }
 
 /**
@@ -637,22 +639,12 @@ export function* decodeOtlpProtobufParts(body: Buffer, maxPoints: number): Gener
 export function encodeOtlpResponse(rejectedDataPoints: number, errorMessage: string): Buffer {
   if (rejectedDataPoints === 0 && errorMessage === '') return Buffer.alloc(0);
   const msg = Buffer.from(errorMessage, 'utf8');
-  const inner = Buffer.concat([Buffer.from([0x08]), varint(rejectedDataPoints), Buffer.from([0x12]), varint(msg.length), msg]);
-  return Buffer.concat([Buffer.from([0x0a]), varint(inner.length), inner]);
+  const inner = Buffer.concat([Buffer.from([0x08]), encodeVarint(rejectedDataPoints), Buffer.from([0x12]), encodeVarint(msg.length), msg]);
+  return Buffer.concat([Buffer.from([0x0a]), encodeVarint(inner.length), inner]);
 }
 
 /** Encodes a `google.rpc.Status` with a gRPC code and message, the body OTLP/HTTP uses for errors. */
 export function encodeRpcStatus(code: number, message: string): Buffer {
   const msg = Buffer.from(message, 'utf8');
-  return Buffer.concat([Buffer.from([0x08]), varint(code), Buffer.from([0x12]), varint(msg.length), msg]);
-}
-
-function varint(n: number): Buffer {
-  const out: number[] = [];
-  while (n >= 128) {
-    out.push((n % 128) | 0x80);
-    n = Math.floor(n / 128);
-  }
-  out.push(n);
-  return Buffer.from(out);
+  return Buffer.concat([Buffer.from([0x08]), encodeVarint(code), Buffer.from([0x12]), encodeVarint(msg.length), msg]);
 }

@@ -170,29 +170,36 @@ class WriteRequestDecoder {
     let problem: string | null = null;
     while (this.pos < runEnd) {
       this.pos++;
-      const len = this.length(runEnd);
-      const labelEnd = this.pos + len;
-      let name = '';
-      let value = '';
-      while (this.pos < labelEnd) {
-        const t = this.varint(labelEnd);
-        if (t === 0x0a) {
-          const l = this.length(labelEnd);
-          name = this.buf.toString('utf8', this.pos, this.pos + l);
-          this.pos += l;
-        } else if (t === 0x12) {
-          const l = this.length(labelEnd);
-          value = this.buf.toString('utf8', this.pos, this.pos + l);
-          this.pos += l;
-        } else {
-          if (t < 8) throw malformed('field number 0', this.pos);
-          this.skip(t & 7, labelEnd);
-        }
-      }
-      if (Object.hasOwn(labels, name)) problem ??= `duplicate label name "${name.slice(0, 64)}"`;
-      labels[name] = value;
+      const p = this.label(runEnd, labels);
+      problem ??= p;
     }
     return problem;
+  }
+
+  /** Reads one length-delimited Label (its tag already read) into `labels`; returns a problem (duplicate name) or null. */
+  private label(end: number, labels: Labels): string | null {
+    const len = this.length(end);
+    const labelEnd = this.pos + len;
+    let name = '';
+    let value = '';
+    while (this.pos < labelEnd) {
+      const t = this.varint(labelEnd);
+      if (t === 0x0a) {
+        const l = this.length(labelEnd);
+        name = this.buf.toString('utf8', this.pos, this.pos + l);
+        this.pos += l;
+      } else if (t === 0x12) {
+        const l = this.length(labelEnd);
+        value = this.buf.toString('utf8', this.pos, this.pos + l);
+        this.pos += l;
+      } else {
+        if (t < 8) throw malformed('field number 0', this.pos);
+        this.skip(t & 7, labelEnd);
+      }
+    }
+    const duplicate = Object.hasOwn(labels, name);
+    labels[name] = value;
+    return duplicate ? `duplicate label name "${name.slice(0, 64)}"` : null;
   }
 
   /**
@@ -239,27 +246,8 @@ class WriteRequestDecoder {
       } else if (tag === 0x0a) {
         // A label after the samples: never write into a shared cached set.
         if (Object.isFrozen(labels)) labels = { ...labels };
-        const len = this.length(end);
-        const labelEnd = this.pos + len;
-        let name = '';
-        let value = '';
-        while (this.pos < labelEnd) {
-          const t = this.varint(labelEnd);
-          if (t === 0x0a) {
-            const l = this.length(labelEnd);
-            name = this.buf.toString('utf8', this.pos, this.pos + l);
-            this.pos += l;
-          } else if (t === 0x12) {
-            const l = this.length(labelEnd);
-            value = this.buf.toString('utf8', this.pos, this.pos + l);
-            this.pos += l;
-          } else {
-            if (t < 8) throw malformed('field number 0', this.pos);
-            this.skip(t & 7, labelEnd);
-          }
-        }
-        if (Object.hasOwn(labels, name)) problem ??= `duplicate label name "${name.slice(0, 64)}"`;
-        labels[name] = value;
+        const p = this.label(end, labels);
+        problem ??= p;
       } else if (tag === 0x12) {
         const len = this.length(end);
         const sampleEnd = this.pos + len;
