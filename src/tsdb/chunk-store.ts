@@ -2,6 +2,7 @@ import type Database from 'better-sqlite3';
 import { encodeBlock, forEachBlockChunk } from './block.js';
 import { decodeChunk } from './chunk.js';
 import { lowerBound } from './head.js';
+import { RowExpiry } from './row-expiry.js';
 
 /** Span of the windows whose chunks compaction gathers into one block row. */
 export const BLOCK_WINDOW_MS = 2 * 3_600_000;
@@ -53,10 +54,11 @@ export class ChunkStore {
   };
   private chunkCount = 0;
   private compactCursor = 0;
-  private readonly retentionCursor = { chunks: 0, blocks: 0 };
+  private readonly expiry: { chunks: RowExpiry; blocks: RowExpiry };
 
   constructor(private readonly db: Database.Database) {
     db.exec(SCHEMA);
+    this.expiry = { chunks: new RowExpiry(db, 'chunks'), blocks: new RowExpiry(db, 'blocks', 'chunks') };
     this.stmt = {
       insert: db.prepare('INSERT INTO chunks (series_id, min_t, max_t, data) VALUES (?, ?, ?, ?)'),
       chunksIn: db.prepare('SELECT data FROM chunks WHERE series_id = ? AND max_t >= ? AND min_t <= ? ORDER BY max_t').pluck(),
@@ -173,22 +175,7 @@ export class ChunkStore {
 
   /** One retention step: deletes expired rows among the next few hundred of each table; returns the chunks deleted. */
   retentionStep(cut: number): number {
-    let deleted = 0;
-    for (const table of ['chunks', 'blocks'] as const) {
-      const rows = this.db
-        .prepare(
-          `SELECT rowid AS id, max_t, ${table === 'blocks' ? 'chunks' : '1'} AS n FROM ${table} WHERE rowid > ? ORDER BY rowid LIMIT 500`,
-        )
-        .all(this.retentionCursor[table]) as { id: number; max_t: number; n: number }[];
-      this.retentionCursor[table] = rows.length === 0 ? 0 : rows[rows.length - 1]!.id;
-      const expired = rows.filter((r) => r.max_t < cut);
-      if (expired.length === 0) continue;
-      const del = this.db.prepare(`DELETE FROM ${table} WHERE rowid = ?`);
-      this.db.transaction(() => {
-        for (const r of expired) del.run(r.id);
-      })();
-      for (const r of expired) deleted += r.n;
-    }
+    const deleted = this.expiry.chunks.step(cut) + this.expiry.blocks.step(cut);
     this.chunkCount -= deleted;
     return deleted;
   }

@@ -5,6 +5,7 @@ import { BitReader, BitWriter } from './bits.js';
 import { beginBlob, decimalScale, finishBlob, openBlob, readTimestamps, readValues, writeTimestamps, writeValues } from './chunk.js';
 import { lowerBound, type MemSeries } from './head.js';
 import type { StepAggregation, StepQuery } from './interface.js';
+import { RowExpiry } from './row-expiry.js';
 
 /** Rollup resolutions in milliseconds. */
 export type Resolution = 60_000 | 3_600_000;
@@ -289,7 +290,7 @@ export class Rollups {
   private compactCursor = 0;
   /** Per series, the end of the last window checked by compaction. */
   private readonly compacted = new Map<number, number>();
-  private readonly cursor = { m1: 0, h1: 0 };
+  private readonly expiry: { m1: RowExpiry; h1: RowExpiry };
   private readonly hours = new Buckets(16);
   private readonly pending = new Map<number, PendingHours>();
 
@@ -300,6 +301,7 @@ export class Rollups {
       CREATE TABLE IF NOT EXISTS rollup_1h (series_id INTEGER NOT NULL, min_t INTEGER NOT NULL, max_t INTEGER NOT NULL, data BLOB NOT NULL);
       CREATE INDEX IF NOT EXISTS rollup_1h_by_series ON rollup_1h (series_id, max_t);
     `);
+    this.expiry = { m1: new RowExpiry(db, 'rollup_1m'), h1: new RowExpiry(db, 'rollup_1h') };
     this.stmt = {
       insert1m: db.prepare('INSERT INTO rollup_1m (series_id, min_t, max_t, data) VALUES (?, ?, ?, ?)'),
       insert1h: db.prepare('INSERT INTO rollup_1h (series_id, min_t, max_t, data) VALUES (?, ?, ?, ?)'),
@@ -520,23 +522,6 @@ export class Rollups {
 
   /** One retention step over each rollup table: deletes expired blobs among the next few hundred rows. */
   retentionStep(cut1m: number, cut1h: number): { m1: number; h1: number } {
-    return { m1: this.expire('rollup_1m', 'm1', cut1m), h1: this.expire('rollup_1h', 'h1', cut1h) };
-  }
-
-  private expire(table: string, key: 'm1' | 'h1', cut: number): number {
-    const rows = this.db
-      .prepare(`SELECT rowid AS id, max_t FROM ${table} WHERE rowid > ? ORDER BY rowid LIMIT 500`)
-      .all(this.cursor[key]) as {
-      id: number;
-      max_t: number;
-    }[];
-    this.cursor[key] = rows.length === 0 ? 0 : rows[rows.length - 1]!.id;
-    const expired = rows.filter((r) => r.max_t < cut);
-    if (expired.length === 0) return 0;
-    const del = this.db.prepare(`DELETE FROM ${table} WHERE rowid = ?`);
-    this.db.transaction(() => {
-      for (const r of expired) del.run(r.id);
-    })();
-    return expired.length;
+    return { m1: this.expiry.m1.step(cut1m), h1: this.expiry.h1.step(cut1h) };
   }
 }
