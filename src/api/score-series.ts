@@ -20,8 +20,7 @@ export function scoreSeries(scored: readonly ScoredSeriesLike[]): SeriesSamples[
     if (s.timestamps.length === 0) continue;
     const { __name__: metric, ...rest } = s.labels;
     const base = { ...rest, metric: metric ?? '' };
-    // `+ 0` turns a score of -0 (from -log of a probability of 1) into 0, as a chart or Grafana expects.
-    out.push({ labels: { __name__: 'vigil_anomaly_score', ...base }, timestamps: s.timestamps, values: s.scores.map((v) => v + 0) });
+    out.push({ labels: { __name__: 'vigil_anomaly_score', ...base }, timestamps: s.timestamps, values: s.scores });
     out.push({ labels: { __name__: 'vigil_expected_lower', ...base }, timestamps: s.timestamps, values: s.lower });
     out.push({ labels: { __name__: 'vigil_expected_upper', ...base }, timestamps: s.timestamps, values: s.upper });
   }

@@ -371,7 +371,8 @@ export class HostModel {
     }
     d2 = Math.max(0, d2);
     const prob = this.tailP(fit, d2);
-    let score = Math.min(1, -Math.log10(prob) / cfg.scoreDecades);
+    // `0 -` rather than unary minus: a probability of 1 gives a score of 0, not -0.
+    let score = Math.min(1, (0 - Math.log10(prob)) / cfg.scoreDecades);
     const raw = score;
     // Distances seen outside episodes (and at their start) feed the histogram that keeps recurring sizes from being rare.
     if (learn && s.episodeLeft === 0) this.histLearn(d2);

@@ -493,7 +493,8 @@ export class SeriesModel {
     // Three detectors are calibrated per series, two of them (CUSUM and drift) strongly dependent: correct for taking the best of about two.
     const pBest = p;
     p = Math.min(1, 2 * p);
-    const surprise = -Math.log(p);
+    // `0 -` rather than unary minus: a probability of 1 gives a score of 0, not -0 (charts and Grafana show "-0").
+    const surprise = 0 - Math.log(p);
     let score = Math.min(1, surprise / (LN10 * cfg.scoreDecades));
     const rawScore = score;
     let escalated = 0;
