@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import snappy from 'snappy';
 import { freePort, mulberry32, type SeriesSamples } from '../src/core/index.js';
+import { encodeWriteRequest } from '../src/ingest/index.js';
 import { EmbeddedStorage } from '../src/tsdb/index.js';
 import { evolve, nodeExporterModels } from './node-mix.js';
 import type { BenchModule, BenchOptions, BenchResult } from './types.js';
@@ -209,52 +210,17 @@ function storeBreakdown(dir: string, samples: number): Record<string, number> {
   }
 }
 
-/** Protobuf varint into `out`. */
-function varint(out: number[], v: number): void {
-  while (v >= 0x80) {
-    out.push((v % 128) | 0x80);
-    v = Math.floor(v / 128);
-  }
-  out.push(v);
-}
-
-const utf8 = new TextEncoder();
-const f64 = new Float64Array(1);
-const f64b = new Uint8Array(f64.buffer);
-
-/** Encodes a remote_write WriteRequest (prompb) by hand: timeseries { labels { name value } samples { value timestamp } }. */
-function encodeWriteRequest(d: Dataset, from: number, to: number): Buffer {
-  const out: number[] = [];
-  for (let s = 0; s < d.labels.length; s++) {
-    const ts: number[] = [];
-    const names = Object.keys(d.labels[s]!).sort();
-    for (const n of names) {
-      const nb = utf8.encode(n);
-      const vb = utf8.encode(d.labels[s]![n]!);
-      const label: number[] = [0x0a];
-      varint(label, nb.length);
-      label.push(...nb, 0x12);
-      varint(label, vb.length);
-      label.push(...vb);
-      ts.push(0x0a);
-      varint(ts, label.length);
-      ts.push(...label);
-    }
-    for (let i = from; i < to; i++) {
-      const sample: number[] = [0x09];
-      f64[0] = d.values[s]![i]!;
-      sample.push(...f64b);
-      sample.push(0x10);
-      varint(sample, d.start + i * STEP);
-      ts.push(0x12);
-      varint(ts, sample.length);
-      ts.push(...sample);
-    }
-    out.push(0x0a);
-    varint(out, ts.length);
-    for (const b of ts) out.push(b);
-  }
-  return Buffer.from(out);
+/** The dataset's samples [from, to) as one remote_write WriteRequest, label names sorted as the spec asks. */
+function writeRequest(d: Dataset, from: number, to: number): Buffer {
+  const timestamps: number[] = [];
+  for (let i = from; i < to; i++) timestamps.push(d.start + i * STEP);
+  return encodeWriteRequest(
+    d.labels.map((l, s) => ({
+      labels: Object.fromEntries(Object.entries(l).sort(([a], [b]) => (a < b ? -1 : 1))),
+      timestamps,
+      values: Array.from(d.values[s]!.subarray(from, to)),
+    })),
+  );
 }
 
 interface PromBlocks {
@@ -317,7 +283,7 @@ async function prometheusBytesPerSample(
     log(`prometheus ${version}: remote-writing ${d.labels.length} series × ${d.samples} samples`);
     const perRequest = 30;
     for (let from = 0; from < d.samples; from += perRequest) {
-      const body = await snappy.compress(encodeWriteRequest(d, from, Math.min(d.samples, from + perRequest)));
+      const body = await snappy.compress(writeRequest(d, from, Math.min(d.samples, from + perRequest)));
       const res = await fetch(`${base}/api/v1/write`, {
         method: 'POST',
         headers: {
