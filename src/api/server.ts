@@ -26,7 +26,9 @@ import {
   registerForecastRoutes,
 } from '../forecast/index.js';
 import {
+  defaultDecodeWorkers,
   IngestPipeline,
+  RemoteWriteDecoders,
   registerInfluxRoutes,
   registerOtlpRoutes,
   registerRemoteWriteRoutes,
@@ -223,7 +225,11 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     bodyLimit: config.server.bodyLimit,
     maxSamplesPerRequest: config.ingest.maxSamplesPerRequest,
   };
-  registerRemoteWriteRoutes(app, ingestDeps);
+  const decoders = new RemoteWriteDecoders({
+    workers: config.ingest.decodeWorkers ?? defaultDecodeWorkers(),
+    logger: log.child({ part: 'ingest' }),
+  });
+  registerRemoteWriteRoutes(app, { ...ingestDeps, decoders });
   registerOtlpRoutes(app, ingestDeps);
   registerInfluxRoutes(app, ingestDeps);
   registerPromApiRoutes(app, { querier: storage, logger: log.child({ part: 'promql' }), extraSeries: [forecastSeriesProvider(forecasts)] });
@@ -268,6 +274,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       await agent?.stop();
       await scraper.stop();
       await app.close();
+      await decoders.close();
       warm.stop();
       await warm.done;
       await detection.stop();

@@ -81,6 +81,13 @@ export const ingestSchema = z.object({
     .min(1000)
     .default(4_000_000)
     .describe('Samples waiting for storage above which ingest answers 429 with Retry-After.'),
+  decodeWorkers: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(16)
+    .optional()
+    .describe('Threads that decode remote_write bodies off the main thread (default: 1 when the machine has 2 or more cores, else 0).'),
 });
 
 /** Agent settings (the agent reads only this section and `log`). */

@@ -62,14 +62,16 @@ export const CHUNK_SPAN_MS = 2 * 3_600_000;
 
 const DEFAULT_RETENTION: RetentionOptions = { raw: 15 * 86_400_000, '1m': 90 * 86_400_000, '1h': 730 * 86_400_000 };
 
+// No unique index on (tenant, labels): the in-memory catalogue is the only place series are looked up by labels
+// and it already keeps them unique; the index doubled the cost of creating a series (ADR 0002). Stores created
+// before keep theirs.
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS series (
   id INTEGER PRIMARY KEY,
   tenant TEXT NOT NULL,
   labels TEXT NOT NULL,
   min_t INTEGER,
-  h1_max_t INTEGER,
-  UNIQUE (tenant, labels)
+  h1_max_t INTEGER
 );
 `;
 
@@ -476,6 +478,7 @@ export class EmbeddedStorage implements Storage {
             await this.wal.writeAsync(rec);
             this.metrics?.walBytes.inc(rec.length);
             if (this.syncOnCommit) this.wal.sync();
+            this.walBuf.recycle(rec);
           }
           for (const w of waiters) w.resolve();
         } catch (e) {

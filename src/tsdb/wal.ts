@@ -18,6 +18,8 @@ export class WalBuffer {
   view: DataView;
   /** Write position; the first 8 bytes are reserved for the record header. */
   pos = HEADER;
+  /** Buffers of written records, ready for reuse. */
+  private readonly spare: Uint8Array[] = [];
 
   constructor(initial = 1 << 20) {
     this.bytes = new Uint8Array(initial);
@@ -72,16 +74,30 @@ export class WalBuffer {
     this.pos += 9 + blob.length;
   }
 
-  /** Frames the entries as one record (length + CRC-32) and returns its bytes; the buffer is swapped for a fresh one. */
+  /**
+   * Frames the entries as one record (length + CRC-32) and returns its bytes. The buffer is swapped for a spare
+   * one given back by `recycle` (or a new one), so appends go on while the record is written.
+   */
   take(): Uint8Array {
     const len = this.pos - HEADER;
     this.view.setUint32(0, len, true);
     this.view.setUint32(4, crc32(this.bytes.subarray(HEADER, this.pos)), true);
     const out = this.bytes.subarray(0, this.pos);
-    this.bytes = new Uint8Array(Math.max(1 << 16, Math.min(this.bytes.length, 1 << 24)));
+    const size = this.bytes.length;
+    const spare = this.spare.pop();
+    this.bytes = spare !== undefined && spare.length >= Math.min(size, 1 << 24) ? spare : new Uint8Array(Math.max(1 << 16, Math.min(size, 1 << 24)));
     this.view = new DataView(this.bytes.buffer);
     this.pos = HEADER;
     return out;
+  }
+
+  /**
+   * Gives back a record returned by `take` once it is written, for reuse: allocating a fresh megabyte-sized buffer
+   * for every group commit made the garbage collector a large share of ingest time.
+   */
+  recycle(record: Uint8Array): void {
+    if (record.byteOffset !== 0 || record.buffer.byteLength > 1 << 24 || this.spare.length >= 2) return;
+    this.spare.push(new Uint8Array(record.buffer));
   }
 }
 

@@ -54,7 +54,7 @@ export async function waitFor<T>(
   }
 }
 
-const CLOCK_TICKS_PER_SECOND = 100;
+export const CLOCK_TICKS_PER_SECOND = 100;
 
 /** CPU seconds (user + system) a process has used so far, from /proc; null when it is gone. */
 export function processCpuSeconds(pid: number): number | null {

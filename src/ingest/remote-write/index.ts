@@ -1,4 +1,5 @@
 /** Prometheus remote_write 1.0: the receiver route, the WriteRequest decoder and encoder. */
 export { type DecodedWriteRequest, decodeWriteRequest, decodeWriteRequestSliced, snappyDeclaredLength } from './decode.js';
+export { defaultDecodeWorkers, RemoteWriteDecoders, type RemoteWriteDecodersOptions, snappyUncompress } from './decoders.js';
 export { encodeWriteRequest } from './encode.js';
-export { REMOTE_WRITE_PROTOCOL, registerRemoteWriteRoutes, snappyUncompress } from './routes.js';
+export { REMOTE_WRITE_PROTOCOL, type RemoteWriteRouteDeps, registerRemoteWriteRoutes } from './routes.js';

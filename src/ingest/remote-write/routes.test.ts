@@ -1,11 +1,14 @@
 import fc from 'fast-check';
+import type { FastifyInstance } from 'fastify';
 import protobuf from 'protobufjs';
 import { compressSync } from 'snappy';
-import { afterEach, describe, expect, it } from 'vitest';
-import type { SeriesSamples } from '../../core/index.js';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { type SeriesSamples, silentLogger } from '../../core/index.js';
+import type { IngestRouteDeps } from '../route-deps.js';
 import { decodeWriteRequest } from './decode.js';
+import { RemoteWriteDecoders } from './decoders.js';
 import { encodeWriteRequest } from './encode.js';
-import { registerRemoteWriteRoutes } from './routes.js';
+import { registerRemoteWriteRoutes as registerInline } from './routes.js';
 import { buildTestApp, type TestIngestApp } from './testing/app.js';
 import { MemoryStore } from './testing/memory-store.js';
 
@@ -130,13 +133,31 @@ describe('remote_write decoder', () => {
   });
 });
 
-describe('POST /api/v1/write', () => {
+// Every route test runs twice: bodies decoded on the main thread, and on a decode worker (every body, however small).
+const MODES = ['inline', 'on a worker'] as const;
+let decoders: RemoteWriteDecoders | undefined;
+beforeAll(async () => {
+  decoders = new RemoteWriteDecoders({ workers: 1, logger: silentLogger(), inlineBelowBytes: 0 });
+  await decoders.ready();
+});
+afterAll(async () => {
+  await decoders?.close();
+});
+function register(mode: (typeof MODES)[number], app: FastifyInstance, deps: IngestRouteDeps): void {
+  registerInline(app, mode === 'inline' ? deps : { ...deps, ...(decoders ? { decoders } : {}) });
+}
+
+describe.each(MODES)('POST /api/v1/write, bodies decoded %s', (mode) => {
+  const registerRemoteWriteRoutes = (app: FastifyInstance, deps: IngestRouteDeps) => register(mode, app, deps);
+
   it('stores samples and answers 204', async () => {
     t = await buildTestApp(registerRemoteWriteRoutes);
     const input = [series('node_load1', { instance: 'a' }, [1000, 2000], [0.5, 0.7]), series('up', { instance: 'a' }, [1000], [1])];
+    const decodedBefore = decoders?.workerDecodes ?? 0;
     const res = await post(t, compressSync(encodeWriteRequest(input)));
     expect(res.statusCode).toBe(204);
     expect(res.headers['x-vigil-samples-accepted']).toBe('3');
+    expect(decoders?.workerDecodes).toBe(decodedBefore + (mode === 'inline' ? 0 : 1));
     expect(t.store.select('default', [{ name: '__name__', op: '=', value: 'node_load1' }])).toEqual([
       { labels: { __name__: 'node_load1', instance: 'a' }, timestamps: [1000, 2000], values: [0.5, 0.7] },
     ]);
@@ -224,7 +245,9 @@ describe('POST /api/v1/write', () => {
   });
 });
 
-describe('remote_write fuzz', () => {
+describe.each(MODES)('remote_write fuzz, bodies decoded %s', (mode) => {
+  const registerRemoteWriteRoutes = (app: FastifyInstance, deps: IngestRouteDeps) => register(mode, app, deps);
+
   it('random and mutated bodies get 2xx or 4xx, never 5xx, and never change what was stored', async () => {
     t = await buildTestApp(registerRemoteWriteRoutes, { maxSamplesPerRequest: 1000 });
     const app = t;

@@ -1,9 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { uncompress } from 'snappy';
 import { VigilError } from '../../core/index.js';
 import {
   buildReport,
-  checkDecompressedSize,
   errorAnswer,
   type IngestRejection,
   type IngestRouteDeps,
@@ -11,19 +9,15 @@ import {
   setOutcomeHeaders,
   summariseRejections,
 } from '../route-deps.js';
-import { decodeWriteRequestSliced, snappyDeclaredLength } from './decode.js';
+import { decodeRemoteWriteBody, type RemoteWriteDecoders } from './decoders.js';
 
 /** Protocol name used in metrics and logs. */
 export const REMOTE_WRITE_PROTOCOL = 'remote_write';
 
-/** Decompresses a raw snappy block after checking the length it declares against the limit. */
-export async function snappyUncompress(body: Buffer, limit: number): Promise<Buffer> {
-  checkDecompressedSize(snappyDeclaredLength(body), limit);
-  try {
-    return (await uncompress(body, { asBuffer: true })) as Buffer;
-  } catch (e) {
-    throw new VigilError('BAD_ENCODING', 'body is not a valid snappy block', { cause: e });
-  }
+/** What the remote_write routes need: the common ingest deps, and optionally the decode workers. */
+export interface RemoteWriteRouteDeps extends IngestRouteDeps {
+  /** Decode workers (ADR 0009); without them bodies are decoded on the main thread. */
+  decoders?: RemoteWriteDecoders;
 }
 
 /**
@@ -31,11 +25,11 @@ export async function snappyUncompress(body: Buffer, limit: number): Promise<Buf
  * 204 when every sample was stored; 4xx (never retried) for a body that cannot succeed, including one
  * where some samples were refused (the rest are stored, the JSON body says which and why); 429 with
  * Retry-After when the pipeline is behind and 5xx only for what may succeed on retry. The body is buffered
- * (a snappy block can only be decompressed whole; bounded by the body limit), decoded in slices with the event
- * loop free in between, then stored slice by slice; a body found malformed or over the limits stores nothing
- * (ADR 0008).
+ * (a snappy block can only be decompressed whole; bounded by the body limit), decoded on a decode worker (or
+ * here in slices with the event loop free in between), then stored slice by slice; a body found malformed or
+ * over the limits stores nothing (ADR 0008, ADR 0009).
  */
-export function registerRemoteWriteRoutes(app: FastifyInstance, deps: IngestRouteDeps): void {
+export function registerRemoteWriteRoutes(app: FastifyInstance, deps: RemoteWriteRouteDeps): void {
   void app.register(async (scope) => {
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: deps.bodyLimit }, (_req, body, done) => done(null, body));
@@ -43,7 +37,7 @@ export function registerRemoteWriteRoutes(app: FastifyInstance, deps: IngestRout
   });
 }
 
-async function handle(req: FastifyRequest, reply: FastifyReply, deps: IngestRouteDeps): Promise<void> {
+async function handle(req: FastifyRequest, reply: FastifyReply, deps: RemoteWriteRouteDeps): Promise<void> {
   try {
     const body = req.body;
     if (!Buffer.isBuffer(body) || body.length === 0) throw new VigilError('BAD_PAYLOAD', 'remote_write body is empty');
@@ -56,8 +50,7 @@ async function handle(req: FastifyRequest, reply: FastifyReply, deps: IngestRout
     if (encoding !== undefined && encoding.toLowerCase() !== 'snappy') {
       throw new VigilError('BAD_ENCODING', `unsupported Content-Encoding "${encoding}"; remote_write uses snappy`);
     }
-    const raw = await snappyUncompress(body, deps.bodyLimit);
-    const decoded = await decodeWriteRequestSliced(raw, deps.maxSamplesPerRequest);
+    const decoded = await (deps.decoders ?? { decode: decodeRemoteWriteBody }).decode(body, deps.bodyLimit, deps.maxSamplesPerRequest);
     const result = decoded.series.length > 0 ? await deps.pipeline.write(req.tenant, decoded.series, REMOTE_WRITE_PROTOCOL) : null;
     const fromPipeline: IngestRejection[] = [];
     for (const r of result?.rejected ?? []) {

@@ -1,0 +1,38 @@
+import { parentPort } from 'node:worker_threads';
+import { uncompressSync } from 'snappy';
+import { isVigilError, VigilError } from '../../core/index.js';
+import { checkDecompressedSize } from '../route-deps.js';
+import { decodeWriteRequest, snappyDeclaredLength } from './decode.js';
+import { type DecodeJob, type DecodeReply, LabelRefs, packWriteRequest } from './packed.js';
+
+/**
+ * A remote_write decode worker: decompresses and decodes WriteRequests off the main thread and sends them back
+ * packed (typed arrays moved, label sets by reference; see packed.ts). Started by RemoteWriteDecoders.
+ */
+const refs = new LabelRefs();
+
+function decode(job: DecodeJob): DecodeReply {
+  try {
+    const body = Buffer.from(job.body.buffer, job.body.byteOffset, job.body.byteLength);
+    checkDecompressedSize(snappyDeclaredLength(body), job.limit);
+    let raw: Buffer;
+    try {
+      raw = uncompressSync(body, { asBuffer: true }) as Buffer;
+    } catch (e) {
+      throw new VigilError('BAD_ENCODING', 'body is not a valid snappy block', { cause: e });
+    }
+    return { id: job.id, ok: true, packed: packWriteRequest(decodeWriteRequest(raw, job.maxSamples), refs) };
+  } catch (e) {
+    if (isVigilError(e)) return { id: job.id, ok: false, code: e.code, message: e.message };
+    return { id: job.id, ok: false, code: 'UNKNOWN', message: e instanceof Error ? e.message : String(e) };
+  }
+}
+
+parentPort?.on('message', (job: DecodeJob) => {
+  const reply = decode(job);
+  if (reply.ok) {
+    const p = reply.packed;
+    parentPort?.postMessage(reply, [p.refs.buffer, p.counts.buffer, p.origin.buffer, p.ts.buffer, p.vs.buffer] as ArrayBuffer[]);
+  } else parentPort?.postMessage(reply);
+});
+parentPort?.postMessage('ready');
