@@ -245,6 +245,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const root = packageRoot();
   registerStaticRoutes(app, { webDir: join(root, 'web', 'dist'), agentBundle: join(root, 'dist', 'agent.js') });
 
+  await decoders.ready();
   await app.listen({ host: config.server.host, port: config.server.port });
   const addr = app.server.address();
   const port = typeof addr === 'object' && addr !== null ? addr.port : config.server.port;
