@@ -54,6 +54,8 @@ export class ChunkStore {
   };
   private chunkCount = 0;
   private compactCursor = 0;
+  /** sealedMaxT of each series when compaction last found nothing of it to move. */
+  private readonly idleAt = new Map<number, number>();
   private readonly expiry: { chunks: RowExpiry; blocks: RowExpiry };
 
   constructor(private readonly db: Database.Database) {
@@ -150,14 +152,24 @@ export class ChunkStore {
     for (let visited = 0; visited < series.length && done < budget; visited++) {
       if (this.compactCursor >= series.length) this.compactCursor = 0;
       const s = series[this.compactCursor]!;
+      // Nothing new can be closed until the series seals something newer: skip it without asking SQLite
+      // (one query per series per step made maintenance cost 2 µs per series every second).
+      if (s.sealedMaxT === Number.NEGATIVE_INFINITY || this.idleAt.get(s.id) === s.sealedMaxT) {
+        this.compactCursor++;
+        continue;
+      }
+      let idle = false;
       while (done < budget) {
         const first = this.stmt.firstChunk.get(s.id) as number | undefined;
-        if (first === undefined) break;
-        const w = Math.ceil(first / BLOCK_WINDOW_MS) * BLOCK_WINDOW_MS;
-        if (s.sealedMaxT <= w) break;
+        const w = first === undefined ? Number.POSITIVE_INFINITY : Math.ceil(first / BLOCK_WINDOW_MS) * BLOCK_WINDOW_MS;
+        if (s.sealedMaxT <= w) {
+          idle = true;
+          break;
+        }
         this.moveWindow(s.id, w);
         done++;
       }
+      if (idle) this.idleAt.set(s.id, s.sealedMaxT);
       if (done < budget) this.compactCursor++;
     }
     return done;
