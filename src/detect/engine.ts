@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import client, { type Registry } from 'prom-client';
 import {
   type Anomaly,
@@ -348,15 +348,7 @@ export class DetectionEngine {
   }
 
   private spawn(index: number): Worker {
-    const url = siblingModule(import.meta.url, 'worker');
-    // On Node 20 `--import tsx` in a worker's execArgv does not apply to the worker's own entry module,
-    // so TypeScript sources (tests, tsx) register tsx first and then import the worker.
-    const w = url.pathname.endsWith('.ts')
-      ? new Worker(
-          `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((m) => { m.register(); return import(${JSON.stringify(url.href)}); });`,
-          { eval: true },
-        )
-      : startWorker(url);
+    const w = startWorker(siblingModule(import.meta.url, 'worker'));
     w.on('message', (m: FromWorker) => this.onMessage(m));
     w.on('error', (e) => {
       this.errors?.inc();
