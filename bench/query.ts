@@ -7,8 +7,8 @@ import { DEFAULT_TENANT, mulberry32, type SeriesSamples, silentLogger } from '..
 import { encodeWriteRequest } from '../src/ingest/index.js';
 import { registerPromApiRoutes } from '../src/promql/index.js';
 import { type ApiData, diffResults } from '../src/promql/testing/compare.js';
-import { type Peer, startPrometheus, which } from '../src/promql/testing/peers.js';
 import { openStorage } from '../src/tsdb/index.js';
+import { binaryAvailable, type PeerProcess, PROMETHEUS_BIN, startPrometheus } from '../test/support/prometheus.js';
 import type { BenchOptions, BenchResult } from './types.js';
 
 /** One sentence for `vigil bench --help`. */
@@ -93,7 +93,7 @@ function* timeSlices(series: SeriesSamples[], points: number, slice: number): Ge
   }
 }
 
-async function loadPrometheus(prom: Peer, series: SeriesSamples[], points: number): Promise<void> {
+async function loadPrometheus(prom: PeerProcess, series: SeriesSamples[], points: number): Promise<void> {
   for (const batch of timeSlices(series, points, 10)) {
     for (let i = 0; i < batch.length; i += 2000) {
       const body = await compress(encodeWriteRequest(batch.slice(i, i + 2000)));
@@ -183,7 +183,7 @@ export async function run(opts: BenchOptions): Promise<BenchResult> {
     req.tenant = DEFAULT_TENANT;
   });
   registerPromApiRoutes(app, { querier: storage, logger: silentLogger() });
-  let prom: Peer | undefined;
+  let prom: PeerProcess | undefined;
   try {
     for (const batch of timeSlices(series, points, 120)) {
       const r = await storage.append(DEFAULT_TENANT, batch);
@@ -191,9 +191,9 @@ export async function run(opts: BenchOptions): Promise<BenchResult> {
     }
     const vigilUrl = await app.listen({ host: '127.0.0.1', port: 0 });
     let prometheusReason: string | null = null;
-    if (which('prometheus') === null) prometheusReason = 'prometheus is not installed';
+    if (!binaryAvailable(PROMETHEUS_BIN)) prometheusReason = `prometheus not installed at ${PROMETHEUS_BIN}`;
     else {
-      prom = await startPrometheus({ enableRemoteWriteReceiver: true, scrapeSelf: false });
+      prom = await startPrometheus({ remoteWriteReceiver: true });
       await loadPrometheus(prom, series, points);
     }
     const vigilMs: Record<string, number> = {};

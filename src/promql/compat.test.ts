@@ -12,13 +12,13 @@ import { join } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type PeerProcess, scrapeConfig, startNodeExporter, startPrometheus } from '../../test/support/prometheus.js';
 import { DEFAULT_TENANT, silentLogger } from '../core/index.js';
 import { IngestPipeline, registerRemoteWriteRoutes } from '../ingest/index.js';
 import { openStorage, type Storage } from '../tsdb/index.js';
 import { registerPromApiRoutes } from './http.js';
 import { type ApiData, diffResults } from './testing/compare.js';
 import { MemoryQuerier } from './testing/memory-querier.js';
-import { type Peer, startNodeExporter, startPrometheus } from './testing/peers.js';
 
 function memoryStorage(): Storage {
   const m = new MemoryQuerier();
@@ -48,8 +48,8 @@ async function api(base: string, path: string, params: Record<string, string>): 
 }
 
 describe('PromQL compatibility with Prometheus on live node_exporter data', () => {
-  let nodeExporter: Peer;
-  let prometheus: Peer;
+  let nodeExporter: PeerProcess;
+  let prometheus: PeerProcess;
   let vigil: FastifyInstance;
   let vigilUrl: string;
   let storage: Storage;
@@ -69,9 +69,14 @@ describe('PromQL compatibility with Prometheus on live node_exporter data', () =
     vigilUrl = await vigil.listen({ host: '127.0.0.1', port: 0 });
     nodeExporter = await startNodeExporter();
     prometheus = await startPrometheus({
-      scrape: [{ job: 'node', target: `127.0.0.1:${nodeExporter.port}` }],
-      scrapeIntervalMs: 1000,
-      remoteWriteUrl: `${vigilUrl}/api/v1/write`,
+      scrapeSelf: true,
+      scrapeConfigs: [scrapeConfig('node', [nodeExporter.address])],
+      remoteWrite: [
+        {
+          url: `${vigilUrl}/api/v1/write`,
+          queue_config: { batch_send_deadline: '500ms', max_samples_per_send: 5000, min_backoff: '50ms', max_backoff: '500ms' },
+        },
+      ],
     });
     // Prometheus starts scraping a few seconds after it reports ready: wait for 14 scrapes of node_exporter.
     const scrapes = { query: 'count_over_time(up{job="node"}[1h])' };

@@ -192,6 +192,8 @@ export interface PrometheusOptions {
   scrapeInterval?: string;
   /** Accept remote_write on `/api/v1/write` (`--web.enable-remote-write-receiver`). */
   remoteWriteReceiver?: boolean;
+  /** Also scrape Prometheus itself, as job "prometheus" (its own `prometheus_*` metrics). */
+  scrapeSelf?: boolean;
   extraArgs?: string[];
 }
 
@@ -224,23 +226,26 @@ function parsePromValue(v: string): number {
 /** Starts Debian's Prometheus on a free port with a temp TSDB and the given scrape and remote-write config. */
 export async function startPrometheus(opts: PrometheusOptions = {}): Promise<PrometheusHandle> {
   const interval = opts.scrapeInterval ?? '1s';
-  const config = {
+  const config = (port: number) => ({
     global: { scrape_interval: interval, evaluation_interval: interval },
-    scrape_configs: opts.scrapeConfigs ?? [],
+    scrape_configs: [
+      ...(opts.scrapeSelf ? [scrapeConfig('prometheus', [`127.0.0.1:${port}`], interval)] : []),
+      ...(opts.scrapeConfigs ?? []),
+    ],
     remote_write: (opts.remoteWrite ?? []).map((rw) => ({
       url: rw.url,
       ...(rw.headers ? { headers: rw.headers } : {}),
       queue_config: { batch_send_deadline: '1s', min_backoff: '100ms', max_backoff: '1s', ...rw.queue_config },
       metadata_config: { send: false },
     })),
-  };
-  const configText = JSON.stringify(config, null, 2);
-  let configPath = '';
+  });
+  let configText = '';
   const peer = await launch(
     'prometheus',
     PROMETHEUS_BIN,
     (port, dir) => {
-      configPath = join(dir, 'prometheus.yml');
+      const configPath = join(dir, 'prometheus.yml');
+      configText = JSON.stringify(config(port), null, 2);
       writeFileSync(configPath, configText);
       return [
         `--config.file=${configPath}`,
