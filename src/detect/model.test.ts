@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { mulberry32 } from '../core/index.js';
 import { type DetectionResult, inferKind, SeriesModel } from './model.js';
+import { HIST_BINS, migrateTails, newTails, TAIL_SPIKE_DOWN, TAIL_SPIKE_UP, tailLearn, tailP, tailTick } from './model-tail.js';
 
 const rng = mulberry32;
 
@@ -28,6 +29,14 @@ function alerts(rs: DetectionResult[], from = 0, to = rs.length): DetectionResul
 }
 
 const DAYS = 1440;
+
+/** A saved histogram in the half-octave layout of earlier versions (16 bins a slot): each pair of quarter-octave bins summed. */
+function halfOctave(hist: number[], slots: number): number[] {
+  const out: number[] = [];
+  for (let k = 0; k < slots; k++)
+    for (let b = 0; b < 16; b++) out.push((hist[k * HIST_BINS + 2 * b] as number) + (hist[k * HIST_BINS + 2 * b + 1] as number));
+  return out;
+}
 
 describe('SeriesModel', () => {
   it('long normal diurnal noisy data produces no alert-level scores', () => {
@@ -261,6 +270,17 @@ describe('SeriesModel', () => {
     expect(alerts(rs, 0, at)).toEqual([]);
   });
 
+  it('scores a stuck run once, when its evidence reaches the episode level, not at every decade on the way', () => {
+    // Integer readings repeat now and then, so a run's evidence grows slowly, a fraction of a decade per repeat.
+    const r = rng(23);
+    const at = 3 * DAYS;
+    const rs = run(3 * DAYS + 120, (i) => (i >= at ? 40 : Math.round(40 + 1.5 * gauss(r))));
+    const noticed = rs.slice(at).filter((x) => x.score >= 0.3);
+    expect(noticed).toHaveLength(1);
+    expect(noticed[0]?.detectors).toEqual(['flatline']);
+    expect(noticed[0]?.score).toBeGreaterThanOrEqual(0.5);
+  });
+
   it('reports a stuck sensor once, not for as long as it stays stuck', () => {
     const r = rng(19);
     const at = 3 * DAYS;
@@ -362,7 +382,7 @@ describe('SeriesModel', () => {
         ...rest,
         tailU: rest.tailU.slice(0, 3),
         tailBeta: rest.tailBeta.slice(0, 3),
-        hist: rest.hist.slice(0, 48),
+        hist: halfOctave(rest.hist, 3),
         day: { ...rest.day, nll: undefined },
         week: { ...rest.week, nll: undefined },
       }),
@@ -375,7 +395,41 @@ describe('SeriesModel', () => {
     expect(Math.max(...rs.map((x) => x.score))).toBeGreaterThan(0);
     const state = restored.save();
     expect(state.tailU).toHaveLength(4);
+    expect(state.hist).toHaveLength(4 * HIST_BINS);
     expect(Number.isFinite(state.day.nll) && Number.isFinite(state.nllFlat)).toBe(true);
+  });
+
+  it('restores half-octave histograms into quarter-octave ones with the same counts at half-octave resolution', () => {
+    const r = rng(15);
+    const model = new SeriesModel();
+    run(3 * DAYS, (i) => diurnal(i, r) + (i % 997 === 0 ? 40 : 0), model);
+    const saved = model.save();
+    const old = { ...saved, hist: halfOctave(saved.hist, 4) };
+    const migrated = new SeriesModel({ state: old }).save();
+    expect(migrated.hist).toHaveLength(4 * HIST_BINS);
+    expect(halfOctave(migrated.hist, 4)).toEqual(old.hist);
+    expect(migrated.hist.reduce((a, b) => a + b, 0)).toBeCloseTo(
+      saved.hist.reduce((a, b) => a + b, 0),
+      6,
+    );
+  });
+
+  it('judges a recurring surprise at quarter-octave resolution, and an upward spike at half-octave resolution', () => {
+    const s = newTails();
+    for (let i = 0; i < 1000; i++) {
+      tailTick(s);
+      // One surprise of 9 in each direction among ordinary samples.
+      tailLearn(s, TAIL_SPIKE_UP, i === 500 ? 9 : 0.5, 0.99);
+      tailLearn(s, TAIL_SPIKE_DOWN, i === 500 ? 9 : 0.5, 0.99);
+    }
+    // 10 is a quarter octave above 9: a dip that large has not been seen (rare), a spike that large has (about 1 in 1000).
+    expect(tailP(s, TAIL_SPIKE_DOWN, 10, 0.99)).toBeLessThan(1e-5);
+    expect(tailP(s, TAIL_SPIKE_UP, 10, 0.99)).toBeGreaterThan(5e-4);
+    // The same size again is not rare in either direction.
+    expect(tailP(s, TAIL_SPIKE_DOWN, 9, 0.99)).toBeGreaterThan(5e-4);
+    const old = { ...s, tailU: s.tailU.slice(0, 3), tailBeta: s.tailBeta.slice(0, 3), hist: halfOctave(s.hist, 3) };
+    migrateTails(old);
+    expect(old.hist).toHaveLength(4 * HIST_BINS);
   });
 
   it('adapts visibly and reversibly to feedback', () => {

@@ -1,7 +1,6 @@
 import type { Labels, Severity } from '../core/index.js';
 import { DAY_MS, newProfile, PROFILE_SCRATCH, type ProfileState, profileLearn, profileOffset, WEEK_MS } from './model-profile.js';
 import {
-  HIST_DECAY,
   migrateTails,
   newTails,
   TAIL_CUSUM,
@@ -108,6 +107,8 @@ const WARMUP = 30;
 const MIN_CHANGES = 20;
 /** Cap on one sample's share of a model's negative log-likelihood (in scale units), so one outlier cannot choose the model. */
 const NLL_CAP = 20;
+/** Per-sample decay of the run counts behind the flat-line detector (a horizon of about 5,000 samples). */
+const RUN_DECAY = 1 - 1 / 5000;
 
 /** One feedback entry kept in a model's state. */
 export interface FeedbackEntry {
@@ -469,7 +470,10 @@ export class SeriesModel {
     let pStuck = 1;
     if (run >= 3 && run > s.maxRun && !s.runReported && s.runChanges >= MIN_CHANGES) {
       const pSame = (s.runSame + 0.5) / (s.runSame + s.runChanges + 1);
-      pStuck = Math.max(1e-3, pSame) ** (run - s.maxRun);
+      const pRun = Math.max(1e-3, pSame) ** (run - s.maxRun);
+      // A run's evidence grows with every repeat, so it is one event: scored once, when it reaches the episode level,
+      // not a rising score whose every decade of rarity would be reported as a new event.
+      if (2 * pRun <= 10 ** (-cfg.episodeScore * cfg.scoreDecades)) pStuck = pRun;
     }
 
     let p = pSpike;
@@ -601,7 +605,7 @@ export class SeriesModel {
       s.cusumLen = cusumPos > 0 || cusumNeg > 0 ? s.cusumLen + 1 : 0;
       if (!same) {
         // A run ended (or a gap broke it): learn how often the series varies from completed runs only.
-        const d = s.run === 0 ? HIST_DECAY : HIST_DECAY ** (s.run + 1);
+        const d = s.run === 0 ? RUN_DECAY : RUN_DECAY ** (s.run + 1);
         s.runSame = s.runSame * d + s.run;
         s.runChanges = s.runChanges * d + 1;
         if (s.run > s.maxRun) s.maxRun = s.run;
