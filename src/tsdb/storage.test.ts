@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { Registry } from 'prom-client';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FakeClock, isStaleNaN, STALE_NAN } from '../core/index.js';
@@ -233,6 +234,45 @@ describe('embedded store', () => {
     const out = await again.select('default', [{ name: '__name__', op: '=', value: 'm' }], 0, t0 + HOUR);
     expect(out[0]!.values).toEqual([1, 2]);
     await again.close();
+  });
+});
+
+describe('embedded store catalogue', () => {
+  it('keeps series that only the WAL knows across unclean stops, numbering new ones after them', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vigil-tsdb-'));
+    try {
+      const rows = () => {
+        const db = new Database(join(dir, 'vigil.db'), { readonly: true });
+        try {
+          return (db.prepare('SELECT id, labels FROM series ORDER BY id').all() as { id: number; labels: string }[]).map((r) => [
+            r.id,
+            r.labels,
+          ]);
+        } finally {
+          db.close();
+        }
+      };
+      const t0 = Date.now() - 3_600_000;
+      const first = await openStorage({ dir, retentionIntervalMs: 3_600_000 });
+      await first.append('default', [{ labels: { __name__: 'a', host: 'x' }, timestamps: [t0], values: [1] }]);
+      // Created in memory and in the WAL only: the catalogue row waits for the next batch.
+      expect(rows()).toEqual([]);
+      // A crash: another instance opens the same files; the series comes back from the WAL and is written down.
+      const second = await openStorage({ dir, retentionIntervalMs: 3_600_000 });
+      expect(rows()).toEqual([[1, '{"__name__":"a","host":"x"}']]);
+      await second.append('acme', [{ labels: { __name__: 'b' }, timestamps: [t0 + 1000], values: [2] }]);
+      const third = await openStorage({ dir, retentionIntervalMs: 3_600_000 });
+      expect(rows()).toEqual([
+        [1, '{"__name__":"a","host":"x"}'],
+        [2, '{"__name__":"b"}'],
+      ]);
+      expect((await third.select('default', [{ name: 'host', op: '=', value: 'x' }], 0, t0 + 10_000))[0]?.values).toEqual([1]);
+      expect((await third.select('acme', [{ name: '__name__', op: '=', value: 'b' }], 0, t0 + 10_000))[0]?.values).toEqual([2]);
+      expect(await third.select('default', [{ name: '__name__', op: '=', value: 'b' }], 0, t0 + 10_000)).toEqual([]);
+      await third.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -181,6 +181,8 @@ export class EmbeddedStorage implements Storage {
   private nextId = 1;
   private readonly timers: NodeJS.Timeout[] = [];
   private toSeal: MemSeries[] = [];
+  /** Series created and in the WAL, whose catalogue row is not written yet (see saveSeries). */
+  private unsaved: MemSeries[] = [];
   private readonly stmt: {
     insertSeries: Database.Statement;
     setMinT: Database.Statement;
@@ -217,6 +219,7 @@ export class EmbeddedStorage implements Storage {
     };
     this.chunks = new ChunkStore(this.db);
     this.sealTx = this.db.transaction(() => {
+      this.saveSeries();
       for (const s of this.toSeal) this.sealReady(s);
     });
     const intervalMs = opts.syncIntervalMs ?? 1000;
@@ -275,6 +278,14 @@ export class EmbeddedStorage implements Storage {
             insertSample(s, t, view.getFloat64(off + i * 16 + 8, true));
           }
         },
+        series: (id, tenant, json) => {
+          if (this.byId.has(id)) return;
+          const labels = JSON.parse(json) as Labels;
+          const s = newSeries(id, tenant, labels, json);
+          this.register(s, identity(tenant, labels).key);
+          this.unsaved.push(s);
+          if (id >= this.nextId) this.nextId = id + 1;
+        },
         snapshot: (id, blob) => {
           const s = this.byId.get(id);
           if (s === undefined) throw new VigilError('STORAGE_CORRUPT', `WAL refers to unknown series ${id}`);
@@ -316,7 +327,6 @@ export class EmbeddedStorage implements Storage {
     const rejected: Rejection[] = [];
     let accepted = 0;
     let stored = 0;
-    const newSeriesList: MemSeries[] = [];
     const wb = this.walBuf;
     for (let si = 0; si < batch.length; si++) {
       const input = batch[si]!;
@@ -340,7 +350,9 @@ export class EmbeddedStorage implements Storage {
           const labels = normalized ?? (frozen ? input.labels : { ...input.labels });
           s = newSeries(this.nextId++, tenant, labels, json);
           this.register(s, key);
-          newSeriesList.push(s);
+          // The WAL carries the new series with its samples; the catalogue row is written later, in a batch.
+          wb.addSeries(s.id, tenant, json);
+          this.unsaved.push(s);
         }
         if (frozen) this.byFrozenLabels.set(input.labels, s);
       }
@@ -367,7 +379,6 @@ export class EmbeddedStorage implements Storage {
       if (n > 0 && (s.n >= CHUNK_SAMPLES || s.maxT - s.ts[0]! >= CHUNK_SPAN_MS)) this.toSeal.push(s);
     }
     accepted += stored;
-    if (newSeriesList.length > 0) this.insertSeries(newSeriesList);
     if (this.toSeal.length > 0) {
       try {
         this.sealTx();
@@ -383,7 +394,15 @@ export class EmbeddedStorage implements Storage {
     return { accepted, rejected };
   }
 
-  private insertSeries(list: MemSeries[]): void {
+  /**
+   * Writes the catalogue rows of series created since the last call, in one transaction. Called before anything
+   * that updates or relies on those rows (sealing, rollups) and before a checkpoint deletes the WAL segments that
+   * hold them; until then the WAL is their durable record.
+   */
+  private saveSeries(): void {
+    if (this.unsaved.length === 0) return;
+    const list = this.unsaved;
+    this.unsaved = [];
     this.db.transaction(() => {
       for (const s of list) this.stmt.insertSeries.run(s.id, s.tenant, s.labelsJson);
     })();
@@ -498,6 +517,7 @@ export class EmbeddedStorage implements Storage {
    * deletes the older segments: everything they held is now either sealed in SQLite or in the snapshot.
    */
   private checkpoint(): void {
+    this.saveSeries();
     const old = this.wal.rotate();
     const buf = new WalBuffer();
     for (const s of this.byId.values()) if (s.n > 0) buf.addSnapshot(s.id, encodeChunk(s.ts, s.vs, 0, s.n));
@@ -523,6 +543,8 @@ export class EmbeddedStorage implements Storage {
    */
   maintenanceStep(compactBudget = 50): number {
     this.check();
+    this.saveSeries();
+    for (const idx of this.tenants.values()) idx.catchUp();
     this.retentionStep();
     const merged = this.rollups.compactStep(this.seriesList(), compactBudget) + this.chunks.compactStep(this.seriesList(), compactBudget);
     if ((this.db.pragma('freelist_count', { simple: true }) as number) > 0) this.db.pragma('incremental_vacuum(512)');

@@ -6,6 +6,11 @@ import { crc32 } from 'node:zlib';
 export const ENTRY_SAMPLES = 2;
 /** A head snapshot of one series written at checkpoint: id, blob length, chunk blob. */
 export const ENTRY_SNAPSHOT = 3;
+/** A series created since the catalogue was last written: id, byte length, then UTF-8 `tenant NUL labels-JSON`. */
+export const ENTRY_SERIES = 4;
+
+const utf8 = new TextEncoder();
+const utf8Decoder = new TextDecoder();
 
 const HEADER = 8;
 
@@ -64,6 +69,20 @@ export class WalBuffer {
     else this.view.setUint32(start + 5, count, true);
   }
 
+  /**
+   * Adds a new series (written to the catalogue later, in a batch: ADR 0009). Must come before the series'
+   * first samples entry. JSON never holds a raw NUL, so the first NUL ends the tenant.
+   */
+  addSeries(id: number, tenant: string, labelsJson: string): void {
+    const text = `${tenant}\u0000${labelsJson}`;
+    this.ensure(9 + text.length * 3);
+    const n = utf8.encodeInto(text, this.bytes.subarray(this.pos + 9)).written;
+    this.view.setUint8(this.pos, ENTRY_SERIES);
+    this.view.setUint32(this.pos + 1, id, true);
+    this.view.setUint32(this.pos + 5, n, true);
+    this.pos += 9 + n;
+  }
+
   /** Adds a head snapshot blob. */
   addSnapshot(id: number, blob: Uint8Array): void {
     this.ensure(9 + blob.length);
@@ -85,7 +104,8 @@ export class WalBuffer {
     const out = this.bytes.subarray(0, this.pos);
     const size = this.bytes.length;
     const spare = this.spare.pop();
-    this.bytes = spare !== undefined && spare.length >= Math.min(size, 1 << 24) ? spare : new Uint8Array(Math.max(1 << 16, Math.min(size, 1 << 24)));
+    this.bytes =
+      spare !== undefined && spare.length >= Math.min(size, 1 << 24) ? spare : new Uint8Array(Math.max(1 << 16, Math.min(size, 1 << 24)));
     this.view = new DataView(this.bytes.buffer);
     this.pos = HEADER;
     return out;
@@ -105,6 +125,7 @@ export class WalBuffer {
 export interface WalVisitor {
   samples(id: number, view: DataView, offset: number, count: number): void;
   snapshot(id: number, blob: Uint8Array): void;
+  series(id: number, tenant: string, labelsJson: string): void;
 }
 
 function segmentName(n: number): string {
@@ -147,6 +168,12 @@ export function replaySegment(path: string, visit: WalVisitor): { records: numbe
       } else if (type === ENTRY_SNAPSHOT) {
         const n = view.getUint32(p + 5, true);
         visit.snapshot(id, bytes.slice(p + 9, p + 9 + n));
+        p += 9 + n;
+      } else if (type === ENTRY_SERIES) {
+        const n = view.getUint32(p + 5, true);
+        const text = utf8Decoder.decode(bytes.subarray(p + 9, p + 9 + n));
+        const cut = text.indexOf('\u0000');
+        visit.series(id, text.slice(0, cut), text.slice(cut + 1));
         p += 9 + n;
       } else return { records, torn: true };
     }
