@@ -21,12 +21,15 @@ export class LabelIndex {
     this.pending.push(s);
   }
 
-  /** Indexes the series added since the last read (reads call it; the store's maintenance too, so a first query after a burst stays short). */
-  catchUp(): void {
+  /**
+   * Indexes the series added since the last read: all of them (reads), or at most `max` (the store's maintenance,
+   * so that a first query after a burst stays short without the maintenance step holding the event loop long).
+   */
+  catchUp(max = Number.POSITIVE_INFINITY): void {
     if (this.pending.length === 0) return;
-    const list = this.pending;
-    this.pending = [];
-    for (const s of list) this.post(s);
+    const n = Math.min(max, this.pending.length);
+    for (let i = 0; i < n; i++) this.post(this.pending[i] as MemSeries);
+    this.pending = n === this.pending.length ? [] : this.pending.slice(n);
   }
 
   private post(s: MemSeries): void {

@@ -240,27 +240,29 @@ describe('embedded store', () => {
 describe('embedded store catalogue', () => {
   it('keeps series that only the WAL knows across unclean stops, numbering new ones after them', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'vigil-tsdb-'));
+    const withDb = <T>(f: (db: Database.Database) => T): T => {
+      const db = new Database(join(dir, 'vigil.db'));
+      try {
+        return f(db);
+      } finally {
+        db.close();
+      }
+    };
+    const catalogue = (sql: string) => withDb((db) => db.exec(sql));
+    const rows = () =>
+      withDb((db) =>
+        (db.prepare('SELECT id, labels FROM series ORDER BY id').all() as { id: number; labels: string }[]).map((r) => [r.id, r.labels]),
+      );
     try {
-      const rows = () => {
-        const db = new Database(join(dir, 'vigil.db'), { readonly: true });
-        try {
-          return (db.prepare('SELECT id, labels FROM series ORDER BY id').all() as { id: number; labels: string }[]).map((r) => [
-            r.id,
-            r.labels,
-          ]);
-        } finally {
-          db.close();
-        }
-      };
       const t0 = Date.now() - 3_600_000;
       const first = await openStorage({ dir, retentionIntervalMs: 3_600_000 });
       await first.append('default', [{ labels: { __name__: 'a', host: 'x' }, timestamps: [t0], values: [1] }]);
-      // Created in memory and in the WAL only: the catalogue row waits for the next batch.
-      expect(rows()).toEqual([]);
-      // A crash: another instance opens the same files; the series comes back from the WAL and is written down.
+      // The catalogue row is written in a batch after the WAL record; a crash in between leaves only the WAL.
+      catalogue('DELETE FROM series');
       const second = await openStorage({ dir, retentionIntervalMs: 3_600_000 });
       expect(rows()).toEqual([[1, '{"__name__":"a","host":"x"}']]);
       await second.append('acme', [{ labels: { __name__: 'b' }, timestamps: [t0 + 1000], values: [2] }]);
+      catalogue('DELETE FROM series WHERE id = 2');
       const third = await openStorage({ dir, retentionIntervalMs: 3_600_000 });
       expect(rows()).toEqual([
         [1, '{"__name__":"a","host":"x"}'],
@@ -269,7 +271,10 @@ describe('embedded store catalogue', () => {
       expect((await third.select('default', [{ name: 'host', op: '=', value: 'x' }], 0, t0 + 10_000))[0]?.values).toEqual([1]);
       expect((await third.select('acme', [{ name: '__name__', op: '=', value: 'b' }], 0, t0 + 10_000))[0]?.values).toEqual([2]);
       expect(await third.select('default', [{ name: '__name__', op: '=', value: 'b' }], 0, t0 + 10_000)).toEqual([]);
+      // New series are numbered after those recreated from the WAL.
+      await third.append('default', [{ labels: { __name__: 'c' }, timestamps: [t0], values: [3] }]);
       await third.close();
+      expect(rows().map((r) => r[0])).toEqual([1, 2, 3]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
