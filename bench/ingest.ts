@@ -274,7 +274,7 @@ async function stages(rounds: Buffer[][], w: Workload): Promise<Record<string, n
   const { silentLogger } = await import('../src/core/index.js');
   const { openStorage } = await import('../src/tsdb/index.js');
   const { IngestPipeline, decodeWriteRequest, decodeWriteRequestSliced, encodeWriteRequest } = await import('../src/ingest/index.js');
-  const { longestBlock } = await import('../src/ingest/testing/event-loop-probe.js');
+  const { longestBlock } = await import('../src/core/testing/event-loop-probe.js');
   const dir = mkdtempSync(join(tmpdir(), 'vigil-bench-stages-'));
   const logger = silentLogger();
   const registry = new Registry();

@@ -131,6 +131,8 @@ function median(xs: number[]): number {
 }
 
 /** Median wall and CPU milliseconds of `runs` calls after one warm-up call. */
+const round2 = (x: number): number => Math.round(x * 100) / 100;
+
 async function timeMs(runs: number, fn: () => Promise<unknown>): Promise<{ wall: number; cpu: number }> {
   const wall: number[] = [];
   const cpu: number[] = [];
@@ -382,6 +384,28 @@ export async function run(opts: BenchOptions): Promise<BenchResult> {
     const one = await appendDataset(s2, d, 1, seriesCount, opts.quick ? 50_000 : 300_000);
     result.append_samples_per_s_1_per_series = Math.round(one.samples / one.cpu);
     await s2.close();
+
+    // Checkpoints (the WAL rotated and every head snapshotted): as ingest triggers them, in slices, and at once
+    // (as close does). What matters is how long either holds the event loop.
+    const { longestBlock } = await import('../src/core/testing/event-loop-probe.js');
+    const ckSeries = opts.quick ? 10_000 : 100_000;
+    log(`checkpoint: ${ckSeries} series × 20 samples in their heads`);
+    const ck = await EmbeddedStorage.open({ dir: join(work, 'checkpoint'), syncIntervalMs: 0, retentionIntervalMs: 3_600_000 });
+    for (let s0 = 0; s0 < ckSeries; s0 += 1000) {
+      await ck.append(
+        'default',
+        Array.from({ length: 1000 }, (_, k) => ({
+          labels: { __name__: 'bench_checkpoint', i: String(s0 + k) },
+          timestamps: Array.from({ length: 20 }, (_, j) => end - HOUR + j * STEP),
+          values: Array.from({ length: 20 }, (_, j) => ((s0 + k) * 7 + j) % 101),
+        })),
+      );
+    }
+    const c0 = performance.now();
+    result.checkpoint_longest_block_ms = round2(await longestBlock(() => ck.checkpointInSlices()));
+    result.checkpoint_ms = round2(performance.now() - c0);
+    result.checkpoint_at_once_block_ms = round2(await longestBlock(() => ck.close()));
+    result.checkpoint_shape = `${ckSeries} series × 20 samples in their heads; longest main-thread CPU time between two timer turns, in slices (as ingest does) and at once (close)`;
 
     const dirW = join(work, 'week');
     const week = await EmbeddedStorage.open({ dir: dirW, syncIntervalMs: 0 });

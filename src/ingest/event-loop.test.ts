@@ -6,13 +6,13 @@ import { Registry } from 'prom-client';
 import { compressSync } from 'snappy';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type SeriesSamples, silentLogger } from '../core/index.js';
+import { longestBlock } from '../core/testing/event-loop-probe.js';
 import { openStorage } from '../tsdb/index.js';
 import { registerInfluxRoutes } from './influx/routes.js';
 import { registerOtlpRoutes } from './otlp/routes.js';
 import { encodeWriteRequest } from './remote-write/encode.js';
 import { registerRemoteWriteRoutes } from './remote-write/routes.js';
 import { buildTestApp, type TestIngestApp } from './remote-write/testing/app.js';
-import { longestBlock } from './testing/event-loop-probe.js';
 import { encodeVarint } from './varint.js';
 import { registerVigilJsonRoutes } from './vigil-json/route.js';
 
