@@ -236,7 +236,13 @@ export class EmbeddedStorage implements Storage {
       for (const s of this.toSeal) this.sealReady(s);
     });
     const intervalMs = opts.syncIntervalMs ?? 1000;
-    if (intervalMs > 0) this.timers.push(setInterval(() => this.background('sync', () => this.wal.sync()), intervalMs).unref());
+    if (intervalMs > 0) {
+      const syncFailed = (e: Error) => {
+        this.log.error({ err: e }, 'WAL sync failed');
+        this.metrics?.errors.inc({ task: 'sync' });
+      };
+      this.timers.push(setInterval(() => this.background('sync', () => this.wal.syncInBackground(syncFailed)), intervalMs).unref());
+    }
     const retentionMs = opts.retentionIntervalMs ?? 1000;
     this.timers.push(setInterval(() => this.background('maintenance', () => this.maintenanceStep()), retentionMs).unref());
   }

@@ -1,4 +1,16 @@
-import { closeSync, fdatasyncSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, unlinkSync, write, writeSync } from 'node:fs';
+import {
+  closeSync,
+  fdatasync,
+  fdatasyncSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  unlinkSync,
+  write,
+  writeSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 
@@ -190,6 +202,7 @@ export class WalWriter {
   private fd: number;
   /** Bytes written to the open segment. */
   size = 0;
+  private syncing = false;
 
   constructor(dir: string, segment: number) {
     this.dir = dir;
@@ -228,6 +241,21 @@ export class WalWriter {
   /** Flushes the open segment to stable storage. */
   sync(): void {
     fdatasyncSync(this.fd);
+  }
+
+  /**
+   * Flushes the open segment to stable storage on the thread pool, so a slow disk never holds the event loop (the
+   * periodic sync that bounds what a power cut can take). At most one at a time. A sync still queued when the
+   * segment is rotated may reach a closed descriptor (EBADF) or another file; either is harmless, and rotation syncs
+   * the new segment itself.
+   */
+  syncInBackground(onError: (e: Error) => void): void {
+    if (this.syncing) return;
+    this.syncing = true;
+    fdatasync(this.fd, (err) => {
+      this.syncing = false;
+      if (err && err.code !== 'EBADF') onError(err);
+    });
   }
 
   /** Opens the next segment (synced and empty) and returns the numbers of all older ones. */
