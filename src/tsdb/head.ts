@@ -119,6 +119,11 @@ function grow(s: MemSeries, need: number): void {
   resize(s, capacityFor(need));
 }
 
+/** Makes room in the head for `need` samples in all. */
+export function reserveHead(s: MemSeries, need: number): void {
+  if (need > s.ts.length) grow(s, need);
+}
+
 /** Index of the first head sample with timestamp ≥ t. */
 export function lowerBound(ts: Float64Array, n: number, t: number): number {
   let lo = 0;

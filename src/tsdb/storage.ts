@@ -20,7 +20,7 @@ import {
 import { StepAccumulator } from './aggregate.js';
 import { type DecodedChunk, decodeChunk, decodeChunkInto, encodeChunk } from './chunk.js';
 import { ChunkStore } from './chunk-store.js';
-import { dropFront, insertSample, lowerBound, type MemSeries, newSeries, pushSample, sameValue } from './head.js';
+import { dropFront, insertSample, lowerBound, type MemSeries, newSeries, pushSample, reserveHead, sameValue } from './head.js';
 import type { LatestSample, SeriesData, SeriesRef, StepQuery, Storage, StorageStats } from './interface.js';
 import { LabelIndex } from './label-index.js';
 import { Rollups } from './rollup.js';
@@ -377,8 +377,37 @@ export class EmbeddedStorage implements Storage {
         if (frozen) this.byFrozenLabels.set(input.labels, s);
       }
       const entry = wb.beginSamples(s.id, len);
-      let n = 0;
-      for (let j = 0; j < len; j++) {
+      // The common case first: samples newer than the series' newest, in order, written straight into the head
+      // and the WAL entry (room for all of them made once), until one is not; the rest take the general path.
+      if (s.n + len > s.ts.length) reserveHead(s, s.n + len);
+      const hts = s.ts;
+      const hvs = s.vs;
+      const view = wb.view;
+      let hn = s.n;
+      let maxT = s.maxT;
+      let pos = wb.pos;
+      let j = 0;
+      for (; j < len; j++) {
+        const t = ts[j]!;
+        if (!(t > maxT && t >= 0 && t <= Number.MAX_SAFE_INTEGER && Number.isInteger(t))) break;
+        const v = vs[j]!;
+        hts[hn] = t;
+        hvs[hn] = v;
+        hn++;
+        maxT = t;
+        view.setFloat64(pos, t, true);
+        view.setFloat64(pos + 8, v, true);
+        pos += 16;
+      }
+      if (j > 0) {
+        const first = ts[0]!;
+        if (first < s.minT) s.minT = first;
+        s.n = hn;
+        s.maxT = maxT;
+        wb.pos = pos;
+      }
+      let n = j;
+      for (; j < len; j++) {
         const t = ts[j]!;
         const v = vs[j]!;
         if (t > s.maxT && t <= Number.MAX_SAFE_INTEGER && Number.isInteger(t) && t >= 0) {
