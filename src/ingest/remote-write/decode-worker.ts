@@ -32,7 +32,9 @@ parentPort?.on('message', (job: DecodeJob) => {
   const reply = decode(job);
   if (reply.ok) {
     const p = reply.packed;
-    parentPort?.postMessage(reply, [p.refs.buffer, p.counts.buffer, p.origin.buffer, p.ts.buffer, p.vs.buffer] as ArrayBuffer[]);
+    // The arrays are views of two buffers (packed.ts); each buffer is moved once.
+    const buffers = new Set([p.refs.buffer, p.counts.buffer, p.origin.buffer, p.ts.buffer, p.vs.buffer]);
+    parentPort?.postMessage(reply, [...buffers] as ArrayBuffer[]);
   } else parentPort?.postMessage(reply);
 });
 parentPort?.postMessage('ready');

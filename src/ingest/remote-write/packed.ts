@@ -77,8 +77,13 @@ export class LabelRefs {
 export function packWriteRequest(d: DecodedWriteRequest, refs: LabelRefs): PackedWriteRequest {
   const n = d.series.length;
   const defs: [number, Labels][] = [];
-  const refArr = new Int32Array(n);
-  const counts = new Int32Array(n);
+  // Two buffers per request, not five: each moved ArrayBuffer is an off-heap allocation the main thread's
+  // collector has to track.
+  const ints = new Int32Array(3 * n);
+  const refArr = ints.subarray(0, n);
+  const counts = ints.subarray(n, 2 * n);
+  const origin = ints.subarray(2 * n);
+  origin.set(d.origin);
   let total = 0;
   for (let i = 0; i < n; i++) {
     const s = d.series[i] as SeriesSamples;
@@ -86,8 +91,9 @@ export function packWriteRequest(d: DecodedWriteRequest, refs: LabelRefs): Packe
     counts[i] = s.timestamps.length;
     total += s.timestamps.length;
   }
-  const ts = new Float64Array(total);
-  const vs = new Float64Array(total);
+  const doubles = new Float64Array(2 * total);
+  const ts = doubles.subarray(0, total);
+  const vs = doubles.subarray(total);
   let k = 0;
   for (const s of d.series) {
     const t = s.timestamps;
@@ -104,7 +110,7 @@ export function packWriteRequest(d: DecodedWriteRequest, refs: LabelRefs): Packe
     gen,
     refs: refArr,
     counts,
-    origin: Int32Array.from(d.origin),
+    origin,
     ts,
     vs,
     defs,
