@@ -45,6 +45,16 @@ export interface IngestStream {
   end(): void;
 }
 
+/** True when `labels` is in canonical form: names in ascending order, no empty value. */
+function isNormalized(labels: Labels): boolean {
+  let prev = '';
+  for (const name in labels) {
+    if (name <= prev || labels[name] === '') return false;
+    prev = name;
+  }
+  return true;
+}
+
 /** Samples in a batch. */
 function countSamples(batch: readonly SeriesSamples[]): number {
   let n = 0;
@@ -261,7 +271,9 @@ export class IngestPipeline {
           for (let j = 0; j < s.timestamps.length; j++) rejected.push({ series: i, sample: j, reason: 'bad_labels', detail: problem });
           continue;
         }
-        labels = normalizeLabels(s.labels);
+        // A frozen set already in canonical form (sorted, no empty value: what senders and decoders usually give)
+        // is used as it is, so the store sees the very object ingest hands over request after request.
+        labels = frozen && isNormalized(s.labels) ? s.labels : normalizeLabels(s.labels);
         if (frozen) this.checkedLabels.set(s.labels, Object.freeze(labels));
       }
       if (s.timestamps.length !== s.values.length) {
@@ -291,7 +303,7 @@ export class IngestPipeline {
         if (ts.length === 0) continue;
         clean.push({ labels, timestamps: ts, values: vs });
       } else if (s.timestamps.length > 0) {
-        clean.push({ labels, timestamps: s.timestamps, values: s.values });
+        clean.push(labels === s.labels ? s : { labels, timestamps: s.timestamps, values: s.values });
       } else continue;
       cleanIndex.push(i);
     }
