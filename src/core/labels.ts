@@ -55,6 +55,16 @@ export function seriesKey(labels: Labels): string {
   return `${out}}`;
 }
 
+/** True when `labels` is already in the form `normalizeLabels` gives: names in ascending order, no empty value. */
+export function isNormalizedLabels(labels: Labels): boolean {
+  let prev = '';
+  for (const name in labels) {
+    if (name <= prev || labels[name] === '') return false;
+    prev = name;
+  }
+  return true;
+}
+
 /** A copy of `labels` with keys in sorted order and empty values dropped (Prometheus semantics). */
 export function normalizeLabels(labels: Labels): Labels {
   const out: Labels = {};

@@ -4,6 +4,7 @@ import {
   type AppendResult,
   DEFAULT_LABEL_LIMITS,
   doubleArray,
+  isNormalizedLabels,
   type LabelLimits,
   type Labels,
   type Logger,
@@ -43,16 +44,6 @@ export interface IngestStream {
   write(batch: readonly SeriesSamples[]): Promise<AppendResult>;
   /** Counts the request as done; call once after the last batch was written. */
   end(): void;
-}
-
-/** True when `labels` is in canonical form: names in ascending order, no empty value. */
-function isNormalized(labels: Labels): boolean {
-  let prev = '';
-  for (const name in labels) {
-    if (name <= prev || labels[name] === '') return false;
-    prev = name;
-  }
-  return true;
 }
 
 /** Samples in a batch. */
@@ -273,7 +264,7 @@ export class IngestPipeline {
         }
         // A frozen set already in canonical form (sorted, no empty value: what senders and decoders usually give)
         // is used as it is, so the store sees the very object ingest hands over request after request.
-        labels = frozen && isNormalized(s.labels) ? s.labels : normalizeLabels(s.labels);
+        labels = frozen && isNormalizedLabels(s.labels) ? s.labels : normalizeLabels(s.labels);
         if (frozen) this.checkedLabels.set(s.labels, Object.freeze(labels));
       }
       if (s.timestamps.length !== s.values.length) {

@@ -6,6 +6,7 @@ import {
   type AppendResult,
   type Clock,
   doubleArray,
+  isNormalizedLabels,
   isStaleNaN,
   type LabelMatcher,
   type Labels,
@@ -145,16 +146,7 @@ function makeMetrics(registry: Registry | undefined): Metrics | undefined {
  * the largest part of creating a series.
  */
 function identity(tenant: string, labels: Labels): { key: string; json: string; normalized: Labels | undefined } {
-  let prev = '';
-  let clean = true;
-  for (const name in labels) {
-    if (name < prev || labels[name] === '') {
-      clean = false;
-      break;
-    }
-    prev = name;
-  }
-  const normalized = clean ? undefined : normalizeLabels(labels);
+  const normalized = isNormalizedLabels(labels) ? undefined : normalizeLabels(labels);
   const json = JSON.stringify(normalized ?? labels);
   return { key: `${tenant}\u0000${json}`, json, normalized };
 }
