@@ -1,9 +1,8 @@
 import { parentPort } from 'node:worker_threads';
-import { uncompressSync } from 'snappy';
-import { isVigilError, VigilError } from '../../core/index.js';
-import { checkDecompressedSize } from '../route-deps.js';
-import { decodeWriteRequest, snappyDeclaredLength } from './decode.js';
+import { isVigilError } from '../../core/index.js';
+import { decodeWriteRequest } from './decode.js';
 import { type DecodeJob, type DecodeReply, LabelRefs, packWriteRequest } from './packed.js';
+import { snappyUncompressSync } from './snappy.js';
 
 /**
  * A remote_write decode worker: decompresses and decodes WriteRequests off the main thread and sends them back
@@ -14,13 +13,7 @@ const refs = new LabelRefs();
 function decode(job: DecodeJob): DecodeReply {
   try {
     const body = Buffer.from(job.body.buffer, job.body.byteOffset, job.body.byteLength);
-    checkDecompressedSize(snappyDeclaredLength(body), job.limit);
-    let raw: Buffer;
-    try {
-      raw = uncompressSync(body, { asBuffer: true }) as Buffer;
-    } catch (e) {
-      throw new VigilError('BAD_ENCODING', 'body is not a valid snappy block', { cause: e });
-    }
+    const raw = snappyUncompressSync(body, job.limit);
     return { id: job.id, ok: true, packed: packWriteRequest(decodeWriteRequest(raw, job.maxSamples), refs) };
   } catch (e) {
     if (isVigilError(e)) return { id: job.id, ok: false, code: e.code, message: e.message };

@@ -1,20 +1,9 @@
 import { availableParallelism } from 'node:os';
 import type { Worker } from 'node:worker_threads';
-import { uncompress } from 'snappy';
 import { type ErrorCode, type Logger, siblingModule, startWorker, VigilError } from '../../core/index.js';
-import { checkDecompressedSize } from '../route-deps.js';
-import { type DecodedWriteRequest, decodeWriteRequestSliced, snappyDeclaredLength } from './decode.js';
+import { type DecodedWriteRequest, decodeWriteRequestSliced } from './decode.js';
 import { type DecodeJob, type DecodeReply, LabelTable } from './packed.js';
-
-/** Decompresses a raw snappy block after checking the length it declares against the limit. */
-export async function snappyUncompress(body: Buffer, limit: number): Promise<Buffer> {
-  checkDecompressedSize(snappyDeclaredLength(body), limit);
-  try {
-    return (await uncompress(body, { asBuffer: true })) as Buffer;
-  } catch (e) {
-    throw new VigilError('BAD_ENCODING', 'body is not a valid snappy block', { cause: e });
-  }
-}
+import { snappyUncompress } from './snappy.js';
 
 /** Decodes a remote_write body on this thread: snappy, then the WriteRequest in slices (ADR 0008). */
 export async function decodeRemoteWriteBody(body: Buffer, limit: number, maxSamples: number): Promise<DecodedWriteRequest> {
