@@ -34,9 +34,9 @@ const SLAB = 1 << 16;
 /**
  * Head arrays are views cut from shared 512-KiB slabs, and a view given up when a head grows or shrinks is
  * reused by the next head of its size. A typed array of its own per head meant an ArrayBuffer (with its
- * off-heap memory and its own garbage-collector bookkeeping) for every series and every growth: creating 20,000
- * series cost about 8 µs each, most of it allocation and collection; from slabs about 3 µs (ADR 0002). Views are
- * only ever read synchronously by the store, so reusing a given-up view is safe.
+ * off-heap memory and its own garbage-collector bookkeeping) for every series and every growth, which made
+ * allocation and collection a large part of creating a series (ADR 0009). Views are only ever read synchronously by
+ * the store, so reusing a given-up view is safe.
  */
 class HeadPool {
   /** Given-up views by size class (capacity MIN_HEAD << class). */

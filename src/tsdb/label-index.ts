@@ -13,7 +13,7 @@ export class LabelIndex {
    * Series added but not yet in the postings: they are indexed by the next read, not while ingest creates them,
    * so a burst of new series costs ingest a push each (the postings were 5 % of the ingest path's main thread).
    */
-  private pending: MemSeries[] = [];
+  private readonly pending: MemSeries[] = [];
 
   /** Adds a series (once). */
   add(s: MemSeries): void {
@@ -27,9 +27,7 @@ export class LabelIndex {
    */
   catchUp(max = Number.POSITIVE_INFINITY): void {
     if (this.pending.length === 0) return;
-    const n = Math.min(max, this.pending.length);
-    for (let i = 0; i < n; i++) this.post(this.pending[i] as MemSeries);
-    this.pending = n === this.pending.length ? [] : this.pending.slice(n);
+    for (const s of this.pending.splice(0, max)) this.post(s);
   }
 
   private post(s: MemSeries): void {

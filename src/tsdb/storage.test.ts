@@ -328,7 +328,7 @@ describe('embedded store checkpoints', () => {
         for (const b of batch) acked.set(b.labels.i, [...(acked.get(b.labels.i) ?? []), b.timestamps[0] as number]);
         // A crash now: a copy of the files as they are, opened by another instance.
         if (round % 4 === 3) {
-          if ((store as unknown as { checkpointing: boolean }).checkpointing) duringCheckpoint++;
+          if ((store as unknown as { checkpointRun?: Promise<void> }).checkpointRun !== undefined) duringCheckpoint++;
           const copy = mkdtempSync(join(tmpdir(), 'vigil-tsdb-copy-'));
           copies.push(copy);
           cpSync(dir, copy, { recursive: true });

@@ -151,6 +151,16 @@ function identity(tenant: string, labels: Labels): { key: string; json: string; 
   return { key: `${tenant}\u0000${json}`, json, normalized };
 }
 
+/** Adds the head of `s`, if it holds samples, to a WAL buffer as a snapshot entry. */
+function snapshotHead(buf: WalBuffer, s: MemSeries): void {
+  if (s.n > 0) buf.addSnapshot(s.id, encodeChunk(s.ts, s.vs, 0, s.n));
+}
+
+/** True when `t` is a valid timestamp newer than `maxT`: a sample that is simply pushed onto its head. */
+function appendable(t: number, maxT: number): boolean {
+  return t > maxT && t >= 0 && t <= Number.MAX_SAFE_INTEGER && Number.isInteger(t);
+}
+
 /** Opens (creating when needed) the embedded store in `opts.dir`, replaying the WAL left by a crash. */
 export async function openStorage(opts: StorageOptions): Promise<Storage> {
   return EmbeddedStorage.open(opts);
@@ -183,10 +193,10 @@ export class EmbeddedStorage implements Storage {
   private readonly timers: NodeJS.Timeout[] = [];
   private toSeal: MemSeries[] = [];
   /** Series created and in the WAL, whose catalogue row is not written yet (see saveSeries). */
-  private unsaved: MemSeries[] = [];
+  private readonly unsaved: MemSeries[] = [];
   private saveScheduled = false;
-  /** A gradual checkpoint is under way (see startGradualCheckpoint). */
-  private checkpointing = false;
+  /** The gradual checkpoint under way, if any (see startGradualCheckpoint). */
+  private checkpointRun: Promise<void> | undefined;
   private readonly stmt: {
     insertSeries: Database.Statement;
     setMinT: Database.Statement;
@@ -381,7 +391,7 @@ export class EmbeddedStorage implements Storage {
       let j = 0;
       for (; j < len; j++) {
         const t = ts[j]!;
-        if (!(t > maxT && t >= 0 && t <= Number.MAX_SAFE_INTEGER && Number.isInteger(t))) break;
+        if (!appendable(t, maxT)) break;
         const v = vs[j]!;
         hts[hn] = t;
         hvs[hn] = v;
@@ -402,7 +412,7 @@ export class EmbeddedStorage implements Storage {
       for (; j < len; j++) {
         const t = ts[j]!;
         const v = vs[j]!;
-        if (t > s.maxT && t <= Number.MAX_SAFE_INTEGER && Number.isInteger(t) && t >= 0) {
+        if (appendable(t, s.maxT)) {
           pushSample(s, t, v);
           wb.sample(t, v);
           n++;
@@ -442,8 +452,7 @@ export class EmbeddedStorage implements Storage {
    */
   private saveSeries(max = Number.POSITIVE_INFINITY): void {
     if (this.unsaved.length === 0) return;
-    const list = this.unsaved.length <= max ? this.unsaved : this.unsaved.slice(0, max);
-    this.unsaved = list === this.unsaved ? [] : this.unsaved.slice(max);
+    const list = this.unsaved.splice(0, max);
     this.db.transaction(() => {
       for (const s of list) this.stmt.insertSeries.run(s.id, s.tenant, s.labelsJson);
     })();
@@ -561,7 +570,9 @@ export class EmbeddedStorage implements Storage {
           this.log.error({ err: e }, 'WAL write failed');
           for (const w of waiters) w.reject(new VigilError('INTERNAL', 'write-ahead log write failed', { cause: e }));
         }
-        if (this.wal.size > this.walCheckpointBytes) this.background('checkpoint', () => this.startGradualCheckpoint());
+        if (this.wal.size > this.walCheckpointBytes && this.checkpointRun === undefined) {
+          this.background('checkpoint', () => void this.startGradualCheckpoint());
+        }
       }
     } finally {
       this.flushing = false;
@@ -576,8 +587,13 @@ export class EmbeddedStorage implements Storage {
     this.saveSeries();
     const old = this.wal.rotate();
     const buf = new WalBuffer();
-    for (const s of this.byId.values()) if (s.n > 0) buf.addSnapshot(s.id, encodeChunk(s.ts, s.vs, 0, s.n));
+    for (const s of this.byId.values()) snapshotHead(buf, s);
     if (!buf.empty) this.wal.writeSync(buf.take());
+    this.finishCheckpoint(old);
+  }
+
+  /** Last step of a checkpoint, once every head is in the new segment: make it and SQLite durable, drop `old`. */
+  private finishCheckpoint(old: number[]): void {
     this.wal.sync();
     this.db.pragma('wal_checkpoint(TRUNCATE)');
     this.wal.remove(old);
@@ -591,41 +607,33 @@ export class EmbeddedStorage implements Storage {
    * every head is snapshotted and SQLite is durable, so a crash at any point finds every acknowledged sample.
    * Runs from the flush loop, between two WAL writes, so the rotation never races a write.
    */
-  private startGradualCheckpoint(): void {
-    if (this.checkpointing || this.closed) return;
-    this.checkpointing = true;
+  private startGradualCheckpoint(): Promise<void> {
+    if (this.checkpointRun !== undefined) return this.checkpointRun;
     this.saveSeries();
     const old = this.wal.rotate();
     const series = [...this.byId.values()];
-    let next = 0;
-    const step = async (): Promise<void> => {
-      // close() runs a full checkpoint of its own, which also removes these segments.
-      if (this.closed) return;
-      const end = Math.min(series.length, next + this.checkpointSlice);
-      for (; next < end; next++) {
-        const s = series[next] as MemSeries;
-        if (s.n > 0) this.walBuf.addSnapshot(s.id, encodeChunk(s.ts, s.vs, 0, s.n));
+    const run = async (): Promise<void> => {
+      for (let next = 0; next < series.length; ) {
+        // Each slice after the first waits for a turn of the event loop.
+        if (next > 0) await new Promise((r) => setImmediate(r));
+        // close() runs a full checkpoint of its own, which also removes these segments.
+        if (this.closed) return;
+        const end = Math.min(series.length, next + this.checkpointSlice);
+        for (; next < end; next++) snapshotHead(this.walBuf, series[next] as MemSeries);
+        await this.commit();
       }
-      await this.commit();
-      if (this.closed) return;
-      if (next < series.length) {
-        setImmediate(run);
-        return;
-      }
-      this.saveSeries();
-      this.wal.sync();
-      this.db.pragma('wal_checkpoint(TRUNCATE)');
-      this.wal.remove(old);
-      this.checkpointing = false;
+      if (!this.closed) this.finishCheckpoint(old);
     };
-    const run = (): void => {
-      step().catch((e: unknown) => {
-        this.checkpointing = false;
+    this.checkpointRun = new Promise<void>((r) => setImmediate(r))
+      .then(run)
+      .catch((e: unknown) => {
         this.log.error({ err: e }, 'tsdb checkpoint failed; the older WAL segments are kept');
         this.metrics?.errors.inc({ task: 'checkpoint' });
+      })
+      .finally(() => {
+        this.checkpointRun = undefined;
       });
-    };
-    setImmediate(run);
+    return this.checkpointRun;
   }
 
   /**
@@ -634,9 +642,8 @@ export class EmbeddedStorage implements Storage {
    */
   async checkpointInSlices(): Promise<void> {
     this.check();
-    while (this.flushing || this.flushScheduled || this.checkpointing) await new Promise((r) => setImmediate(r));
-    this.startGradualCheckpoint();
-    while (this.checkpointing && !this.closed) await new Promise((r) => setTimeout(r, 1));
+    while (this.flushing || this.flushScheduled) await new Promise((r) => setImmediate(r));
+    await this.startGradualCheckpoint();
   }
 
   private background(task: string, fn: () => void): void {
