@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -7,15 +7,16 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { compressSync } from 'snappy';
 import type { SeriesSamples } from '../src/core/index.js';
+import { median } from '../src/forecast/stats.js';
 import {
   binaryAvailable,
-  CLOCK_TICKS_PER_SECOND,
   type PeerProcess,
   PROMETHEUS_BIN,
   processCpuSeconds,
   processRssBytes,
   startPrometheus,
   startVictoriaMetrics,
+  statCpuSeconds,
   VICTORIA_METRICS_BIN,
 } from '../test/support/prometheus.js';
 import type { BenchOptions, BenchResult } from './types.js';
@@ -368,12 +369,6 @@ interface Target {
   reason: string;
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 === 1 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
-}
-
 /** The run whose throughput is the median one (the lower middle for an even count), with every run's throughput. */
 function summarise(runs: TargetResult[]): TargetResult & { runs_samples_per_s: number[] } {
   const sorted = [...runs].sort((a, b) => a.samples_per_s - b.samples_per_s);
@@ -485,13 +480,9 @@ function threadCpu(pid: number): Map<string, number> {
     return out;
   }
   for (const tid of tids) {
-    try {
-      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      out.set(tid, ((Number(f[11]) + Number(f[12])) * 1000) / CLOCK_TICKS_PER_SECOND);
-    } catch {
-      // The thread ended in between.
-    }
+    const seconds = statCpuSeconds(`/proc/${pid}/task/${tid}/stat`);
+    // null: the thread ended in between.
+    if (seconds !== null) out.set(tid, seconds * 1000);
   }
   return out;
 }
