@@ -186,6 +186,9 @@ async function startVigilChild(): Promise<PeerProcess & { stored: () => Promise<
   const dir = mkdtempSync(join(tmpdir(), 'vigil-bench-ingest-'));
   const execArgv = [...process.execArgv];
   if (SELF.endsWith('.ts') && !execArgv.some((a) => a.includes('tsx'))) execArgv.push('--import', 'tsx');
+  // Node flags for the server alone, e.g. VIGIL_BENCH_SERVER_FLAGS="--cpu-prof --cpu-prof-dir=/tmp/prof" for CPU
+  // profiles of its threads (NODE_OPTIONS refuses --cpu-prof, and would profile the load generator too).
+  execArgv.push(...(process.env.VIGIL_BENCH_SERVER_FLAGS ?? '').split(' ').filter((f) => f !== ''));
   const child = spawn(process.execPath, [...execArgv, SELF], {
     env: { ...process.env, [ROLE_ENV]: 'ingest-server', VIGIL_BENCH_DIR: dir },
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -303,10 +306,11 @@ async function stages(rounds: Buffer[][], w: Workload): Promise<Record<string, n
         const raw = uncompressSync(body, { asBuffer: true }) as Buffer;
         snappyMs += performance.now() - t0;
         t0 = performance.now();
-        const decoded = await decodeWriteRequestSliced(raw, 1_000_000);
+        // As the route does it: label sets checked by the decoder against the pipeline's limits.
+        const decoded = await decodeWriteRequestSliced(raw, 1_000_000, pipeline.labelLimits);
         decodeMs += performance.now() - t0;
         t0 = performance.now();
-        await pipeline.write('default', decoded.series, 'remote_write');
+        await pipeline.write('default', decoded.series, 'remote_write', { labelsChecked: true });
         writeMs += performance.now() - t0;
       }
     }
@@ -317,11 +321,11 @@ async function stages(rounds: Buffer[][], w: Workload): Promise<Record<string, n
     const whole = new IngestPipeline({ storage, logger, registry: new Registry(), sliceSamples: Number.POSITIVE_INFINITY });
     blocks.sliced = await longestBlock(async () => {
       const decoded = await decodeWriteRequestSliced((await uncompress(big, { asBuffer: true })) as Buffer, BIG_REQUEST_SAMPLES);
-      await sliced.write('big-sliced', decoded.series, 'remote_write');
+      await sliced.write('big-sliced', decoded.series, 'remote_write', { labelsChecked: true });
     });
     blocks.whole = await longestBlock(async () => {
       const decoded = decodeWriteRequest((await uncompress(big, { asBuffer: true })) as Buffer, BIG_REQUEST_SAMPLES);
-      await whole.write('big-whole', decoded.series, 'remote_write');
+      await whole.write('big-whole', decoded.series, 'remote_write', { labelsChecked: true });
     });
   } finally {
     await storage.close();

@@ -5,7 +5,7 @@ export { type PrometheusReadOptions, readPrometheus } from './import/prometheus.
 export { type SendTotals, sendToVigil } from './import/send.js';
 export * from './influx/index.js';
 export * from './otlp/index.js';
-export { type AppendedListener, IngestPipeline, type IngestPipelineOptions } from './pipeline.js';
+export { type AppendedListener, IngestPipeline, type IngestPipelineOptions, type WriteOptions } from './pipeline.js';
 export * from './remote-write/index.js';
 export type { IngestRejection, IngestReport, IngestRouteDeps } from './route-deps.js';
 export { decodeContentEncoding } from './route-helpers.js';

@@ -34,6 +34,15 @@ export interface IngestPipelineOptions {
   sliceSamples?: number;
 }
 
+/** How a batch handed to `IngestPipeline.write` was prepared. */
+export interface WriteOptions {
+  /**
+   * Every label set is already valid under this pipeline's `labelLimits` and in canonical form (sorted, no empty
+   * value): the decoder checked it, as remote_write's does once per label set it caches. Validation is skipped.
+   */
+  labelsChecked?: boolean;
+}
+
 /** One request whose samples are written batch by batch as its body is decoded; see `IngestPipeline.stream`. */
 export interface IngestStream {
   /**
@@ -161,6 +170,11 @@ export class IngestPipeline {
     this.listeners.push(listener);
   }
 
+  /** The label limits series are checked against; a decoder that checks labels itself uses these (WriteOptions). */
+  get labelLimits(): LabelLimits {
+    return this.limits;
+  }
+
   /** Samples currently waiting for storage. */
   get queueDepth(): number {
     return this.queued;
@@ -174,14 +188,14 @@ export class IngestPipeline {
    * between, so a large request never holds the loop for longer than one slice; it resolves once every slice
    * is durable.
    */
-  async write(tenant: string, batch: readonly SeriesSamples[], protocol = 'vigil'): Promise<AppendResult> {
+  async write(tenant: string, batch: readonly SeriesSamples[], protocol = 'vigil', opts: WriteOptions = {}): Promise<AppendResult> {
     const total = countSamples(batch);
     if (total > this.maxPerRequest) {
       this.requests.inc({ protocol, outcome: 'rejected' });
       throw new VigilError('TOO_MANY_SAMPLES', `request has ${total} samples; the limit is ${this.maxPerRequest}`);
     }
     this.admit(total, protocol);
-    const result = await this.run(tenant, batch, protocol, total);
+    const result = await this.run(tenant, batch, protocol, total, opts.labelsChecked === true);
     this.requests.inc({ protocol, outcome: 'ok' });
     return result;
   }
@@ -204,7 +218,7 @@ export class IngestPipeline {
           throw new VigilError('TOO_MANY_SAMPLES', `request has more than ${this.maxPerRequest} samples`);
         }
         if (batches++ === 0) this.admit(n, protocol);
-        return this.run(tenant, batch, protocol, n);
+        return this.run(tenant, batch, protocol, n, false);
       },
       end: () => {
         if (batches > 0) this.requests.inc({ protocol, outcome: 'ok' });
@@ -221,15 +235,21 @@ export class IngestPipeline {
   }
 
   /** Stores `batch` (of `total` samples) slice by slice, counting it in the queue until each slice is durable. */
-  private async run(tenant: string, batch: readonly SeriesSamples[], protocol: string, total: number): Promise<AppendResult> {
+  private async run(
+    tenant: string,
+    batch: readonly SeriesSamples[],
+    protocol: string,
+    total: number,
+    labelsChecked: boolean,
+  ): Promise<AppendResult> {
     this.queued += total;
     this.queueGauge.set(this.queued);
     let pending = total;
     try {
-      if (total <= this.sliceSamples) return await this.writeSlice(tenant, batch, protocol);
+      if (total <= this.sliceSamples) return await this.writeSlice(tenant, batch, protocol, labelsChecked);
       const out: AppendResult = { accepted: 0, rejected: [] };
       for (const slice of slices(batch, this.sliceSamples)) {
-        const r = await this.writeSlice(tenant, slice.series, protocol);
+        const r = await this.writeSlice(tenant, slice.series, protocol, labelsChecked);
         out.accepted += r.accepted;
         for (const rej of r.rejected) {
           const origin = slice.origin[rej.series] as number;
@@ -248,14 +268,19 @@ export class IngestPipeline {
   }
 
   /** Validates, appends and announces one slice; rejections are indexed into `batch`. */
-  private async writeSlice(tenant: string, batch: readonly SeriesSamples[], protocol: string): Promise<AppendResult> {
+  private async writeSlice(
+    tenant: string,
+    batch: readonly SeriesSamples[],
+    protocol: string,
+    labelsChecked: boolean,
+  ): Promise<AppendResult> {
     const rejected: Rejection[] = [];
     const clean: SeriesSamples[] = [];
     const cleanIndex: number[] = [];
     for (let i = 0; i < batch.length; i++) {
       const s = batch[i] as SeriesSamples;
       const frozen = Object.isFrozen(s.labels);
-      let labels = frozen ? this.checkedLabels.get(s.labels) : undefined;
+      let labels = labelsChecked ? s.labels : frozen ? this.checkedLabels.get(s.labels) : undefined;
       if (labels === undefined) {
         const problem = validateLabels(s.labels, this.limits);
         if (problem !== null) {

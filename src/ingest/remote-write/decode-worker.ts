@@ -14,7 +14,7 @@ function decode(job: DecodeJob): DecodeReply {
   try {
     const body = Buffer.from(job.body.buffer, job.body.byteOffset, job.body.byteLength);
     const raw = snappyUncompressSync(body, job.limit);
-    return { id: job.id, ok: true, packed: packWriteRequest(decodeWriteRequest(raw, job.maxSamples), refs) };
+    return { id: job.id, ok: true, packed: packWriteRequest(decodeWriteRequest(raw, job.maxSamples, job.labelLimits), refs) };
   } catch (e) {
     if (isVigilError(e)) return { id: job.id, ok: false, code: e.code, message: e.message };
     return { id: job.id, ok: false, code: 'UNKNOWN', message: e instanceof Error ? e.message : String(e) };

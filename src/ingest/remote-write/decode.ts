@@ -1,15 +1,29 @@
-import { doubleArray, type Labels, type SeriesSamples, VigilError } from '../../core/index.js';
+import {
+  DEFAULT_LABEL_LIMITS,
+  doubleArray,
+  isNormalizedLabels,
+  type LabelLimits,
+  type Labels,
+  normalizeLabels,
+  type SeriesSamples,
+  VigilError,
+  validateLabels,
+} from '../../core/index.js';
 import { yieldToEventLoop } from '../event-loop.js';
 import type { IngestRejection } from '../route-deps.js';
 
-/** A decoded remote_write 1.0 WriteRequest: float series ready for the pipeline, plus what was refused. */
+/**
+ * A decoded remote_write 1.0 WriteRequest: float series ready for the pipeline, plus what was refused. Every
+ * series' labels are valid under the label limits the decoder was given and in canonical form (sorted, no empty
+ * value; `normalizeLabels`), so the pipeline need not check them again (`IngestPipeline.write`'s `labelsChecked`).
+ */
 export interface DecodedWriteRequest {
   series: SeriesSamples[];
   /** For each entry of `series`, its index among the request's timeseries. */
   origin: number[];
   /** Float samples in the request. */
   samples: number;
-  /** Series refused while decoding (duplicate label names, native histograms). */
+  /** Series refused while decoding (invalid or duplicate label names, labels over the limits, native histograms). */
   rejections: IngestRejection[];
 }
 
@@ -29,10 +43,28 @@ interface OpenSeries {
 
 /**
  * Label sets seen recently, keyed by their raw bytes: senders repeat the same series in every request, so
- * most label sets are found here without decoding a string. Entries are frozen and shared; consumers copy.
+ * most label sets are found here without decoding a string. Entries are valid and canonical (checked once, when
+ * added), frozen and shared; consumers copy. One cache per set of label limits, as validity depends on them.
  */
-const labelCache = new Map<string, Labels>();
+const labelCaches = new Map<string, Map<string, Labels>>();
 const LABEL_CACHE_SIZE = 100_000;
+
+function labelCacheFor(limits: LabelLimits): Map<string, Labels> {
+  const key = `${limits.maxLabels}/${limits.maxNameLength}/${limits.maxValueLength}`;
+  let cache = labelCaches.get(key);
+  if (cache === undefined) {
+    cache = new Map();
+    labelCaches.set(key, cache);
+  }
+  return cache;
+}
+
+/** `labels` checked against `limits`: the problem, or the set in canonical form (the same object when it already is). */
+function checkLabels(labels: Labels, limits: LabelLimits): { problem: string } | { labels: Labels } {
+  const problem = validateLabels(labels, limits);
+  if (problem !== null) return { problem };
+  return { labels: isNormalizedLabels(labels) ? labels : normalizeLabels(labels) };
+}
 
 function malformed(what: string, pos: number): VigilError {
   return new VigilError(BAD, `remote_write body is not a valid WriteRequest: ${what} at byte ${pos}`);
@@ -50,12 +82,15 @@ class WriteRequestDecoder {
   private index = 0;
   /** The series being read when a slice ended inside it. */
   private open: OpenSeries | null = null;
+  private readonly labelCache: Map<string, Labels>;
 
   constructor(
     private readonly buf: Buffer,
     private readonly maxSamples: number,
+    private readonly limits: LabelLimits,
   ) {
     this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+    this.labelCache = labelCacheFor(limits);
   }
 
   private varint(end: number): number {
@@ -231,7 +266,8 @@ class WriteRequestDecoder {
         // The label pairs usually come first and repeat in every request: look the whole run up at once.
         const runEnd = this.labelRunEnd(tagStart, end);
         const key = this.buf.toString('latin1', tagStart, runEnd);
-        const cached = labelCache.get(key);
+        const cache = this.labelCache;
+        const cached = cache.get(key);
         if (cached !== undefined) {
           labels = cached;
           this.pos = runEnd;
@@ -240,8 +276,13 @@ class WriteRequestDecoder {
         this.pos = tagStart;
         problem = this.labelRun(runEnd, labels);
         if (problem === null) {
-          if (labelCache.size >= LABEL_CACHE_SIZE) labelCache.clear();
-          labelCache.set(key, Object.freeze(labels));
+          const checked = checkLabels(labels, this.limits);
+          if ('problem' in checked) problem = checked.problem;
+          else {
+            labels = Object.freeze(checked.labels);
+            if (cache.size >= LABEL_CACHE_SIZE) cache.clear();
+            cache.set(key, labels);
+          }
         }
       } else if (tag === 0x0a) {
         // A label after the samples: never write into a shared cached set.
@@ -293,22 +334,32 @@ class WriteRequestDecoder {
     if (ts.histograms > 0) {
       out.rejections.push({ reason: 'bad_value', series: index, detail: `${ts.histograms} native histogram samples: not supported` });
     }
-    if (ts.problem !== null) {
-      const problem = ts.problem;
+    let labels = ts.labels;
+    let problem = ts.problem;
+    // A frozen set came from the cache, checked; any other (a label after the samples) is checked here.
+    if (problem === null && !Object.isFrozen(labels)) {
+      const checked = checkLabels(labels, this.limits);
+      if ('problem' in checked) problem = checked.problem;
+      else labels = checked.labels;
+    }
+    if (problem !== null) {
       for (let j = 0; j < ts.timestamps.length; j++)
         out.rejections.push({ reason: 'bad_labels', series: index, sample: j, detail: problem });
       return;
     }
     if (ts.timestamps.length === 0) return;
-    out.series.push({ labels: ts.labels, timestamps: ts.timestamps, values: ts.values });
+    out.series.push({ labels, timestamps: ts.timestamps, values: ts.values });
     out.origin.push(index);
   }
 }
 
-/** Decodes an uncompressed remote_write 1.0 WriteRequest in one go; throws BAD_PAYLOAD or TOO_MANY_SAMPLES. */
-export function decodeWriteRequest(body: Buffer, maxSamples: number): DecodedWriteRequest {
+/**
+ * Decodes an uncompressed remote_write 1.0 WriteRequest in one go; throws BAD_PAYLOAD or TOO_MANY_SAMPLES. Series
+ * whose labels break `limits` (or the label syntax) are refused one sample at a time in `rejections`.
+ */
+export function decodeWriteRequest(body: Buffer, maxSamples: number, limits: LabelLimits = DEFAULT_LABEL_LIMITS): DecodedWriteRequest {
   const out: DecodedWriteRequest = { series: [], origin: [], samples: 0, rejections: [] };
-  new WriteRequestDecoder(body, maxSamples).decodeSome(out, Number.POSITIVE_INFINITY);
+  new WriteRequestDecoder(body, maxSamples, limits).decodeSome(out, Number.POSITIVE_INFINITY);
   return out;
 }
 
@@ -320,9 +371,14 @@ const DECODE_SLICE = 10_000;
  * fields is decoded in slices of that size with a yield to the event loop between them, so a large body never
  * holds the loop for long; a small body is decoded in the first slice, without waiting.
  */
-export async function decodeWriteRequestSliced(body: Buffer, maxSamples: number, slice = DECODE_SLICE): Promise<DecodedWriteRequest> {
+export async function decodeWriteRequestSliced(
+  body: Buffer,
+  maxSamples: number,
+  limits: LabelLimits = DEFAULT_LABEL_LIMITS,
+  slice = DECODE_SLICE,
+): Promise<DecodedWriteRequest> {
   const out: DecodedWriteRequest = { series: [], origin: [], samples: 0, rejections: [] };
-  const decoder = new WriteRequestDecoder(body, maxSamples);
+  const decoder = new WriteRequestDecoder(body, maxSamples, limits);
   while (!decoder.decodeSome(out, slice)) await yieldToEventLoop();
   return out;
 }

@@ -1,13 +1,21 @@
 import { availableParallelism } from 'node:os';
 import type { Worker } from 'node:worker_threads';
-import { type ErrorCode, type Logger, siblingModule, startWorker, VigilError } from '../../core/index.js';
+import { type ErrorCode, type LabelLimits, type Logger, siblingModule, startWorker, VigilError } from '../../core/index.js';
 import { type DecodedWriteRequest, decodeWriteRequestSliced } from './decode.js';
 import { type DecodeJob, type DecodeReply, LabelTable } from './packed.js';
 import { snappyUncompress } from './snappy.js';
 
-/** Decodes a remote_write body on this thread: snappy, then the WriteRequest in slices (ADR 0008). */
-export async function decodeRemoteWriteBody(body: Buffer, limit: number, maxSamples: number): Promise<DecodedWriteRequest> {
-  return decodeWriteRequestSliced(await snappyUncompress(body, limit), maxSamples);
+/**
+ * Decodes a remote_write body on this thread: snappy, then the WriteRequest in slices (ADR 0008), its label sets
+ * checked against `labelLimits` (see DecodedWriteRequest).
+ */
+export async function decodeRemoteWriteBody(
+  body: Buffer,
+  limit: number,
+  maxSamples: number,
+  labelLimits?: LabelLimits,
+): Promise<DecodedWriteRequest> {
+  return decodeWriteRequestSliced(await snappyUncompress(body, limit), maxSamples, labelLimits);
 }
 
 /** Options for RemoteWriteDecoders. */
@@ -86,11 +94,11 @@ export class RemoteWriteDecoders {
     return this.pendingBytes;
   }
 
-  /** Decodes one snappy-compressed WriteRequest; throws like the inline decoder (BAD_ENCODING, BAD_PAYLOAD, …). */
-  decode(body: Buffer, limit: number, maxSamples: number): Promise<DecodedWriteRequest> {
+  /** Decodes one snappy-compressed WriteRequest; answers and throws like the inline decoder (BAD_ENCODING, BAD_PAYLOAD, …). */
+  decode(body: Buffer, limit: number, maxSamples: number, labelLimits?: LabelLimits): Promise<DecodedWriteRequest> {
     if (this.closed) return Promise.reject(new VigilError('NOT_READY', 'remote_write decoders are closed'));
     const slot = this.pick();
-    if (slot === undefined || body.length < this.inlineBelow) return decodeRemoteWriteBody(body, limit, maxSamples);
+    if (slot === undefined || body.length < this.inlineBelow) return decodeRemoteWriteBody(body, limit, maxSamples, labelLimits);
     if (this.pendingBytes > 0 && this.pendingBytes + body.length > this.maxPendingBytes) {
       return Promise.reject(
         new VigilError('OVERLOADED', `${this.pendingBytes} bytes wait for decoding; retry later`, { context: { retryAfterSeconds: 1 } }),
@@ -101,6 +109,7 @@ export class RemoteWriteDecoders {
     const copy = new Uint8Array(body.length);
     copy.set(body);
     const job: DecodeJob = { id, body: copy, limit, maxSamples };
+    if (labelLimits !== undefined) job.labelLimits = labelLimits;
     return new Promise((resolve, reject) => {
       slot.pending.set(id, { resolve, reject, bytes: body.length });
       this.pendingBytes += body.length;

@@ -1,4 +1,4 @@
-import { doubleArray, type ErrorCode, type Labels, type SeriesSamples } from '../../core/index.js';
+import { doubleArray, type ErrorCode, type LabelLimits, type Labels, type SeriesSamples } from '../../core/index.js';
 import type { IngestRejection } from '../route-deps.js';
 import type { DecodedWriteRequest } from './decode.js';
 
@@ -33,6 +33,8 @@ export interface DecodeJob {
   /** Largest decompressed size accepted, in bytes. */
   limit: number;
   maxSamples: number;
+  /** Limits the label sets are checked against (the decoder's defaults when absent). */
+  labelLimits?: LabelLimits;
 }
 
 /** A worker's answer to a DecodeJob. */

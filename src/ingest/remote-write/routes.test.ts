@@ -185,6 +185,35 @@ describe.each(MODES)('POST /api/v1/write, bodies decoded %s', (mode) => {
     expect(t.store.select('default', [{ name: '__name__', op: '=', value: 'm' }])[0]?.timestamps).toEqual([5000, 6000]);
   });
 
+  it("checks label sets against the pipeline's limits while decoding and stores them in canonical form", async () => {
+    t = await buildTestApp(registerRemoteWriteRoutes, { pipeline: { limits: { maxLabels: 4, maxValueLength: 10 } } });
+    const body = () =>
+      compressSync(
+        encodeWriteRequest([
+          // Unsorted, with an empty value (dropped): stored as { __name__, a, b }.
+          { labels: { __name__: 'm', b: '2', empty: '', a: '1' }, timestamps: [1000], values: [1] },
+          series('too_many', { a: '1', b: '2', c: '3', d: '4' }, [1000], [1]),
+          series('long_value', { a: '12345678901' }, [1000], [1]),
+          series('bad-name', {}, [1000], [1]),
+        ]),
+      );
+    // Twice: the second time every label set comes from the decoder's cache, checked when it was added.
+    for (const round of [1, 2]) {
+      const res = await post(t, body());
+      expect(res.statusCode, `round ${round}`).toBe(400);
+      const report = res.json();
+      expect(report.accepted).toBe(1);
+      expect(report.rejected.map((r: { series: number; reason: string; detail: string }) => [r.series, r.reason, r.detail])).toEqual([
+        [1, 'bad_labels', 'more than 4 labels'],
+        [2, 'bad_labels', 'label "a" value longer than 10'],
+        [3, 'bad_labels', 'invalid metric name "bad-name"'],
+      ]);
+    }
+    const stored = t.store.select('default');
+    expect(stored.map((s) => s.labels)).toEqual([{ __name__: 'm', a: '1', b: '2' }]);
+    expect(Object.keys(stored[0]?.labels ?? {})).toEqual(['__name__', 'a', 'b']);
+  });
+
   it('answers 400 for bodies that are not snappy or not a WriteRequest, storing nothing', async () => {
     t = await buildTestApp(registerRemoteWriteRoutes);
     const notSnappy = await post(t, Buffer.from([0x05, 0xff, 0xff, 0xff, 0xff, 0xff]));

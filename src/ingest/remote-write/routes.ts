@@ -50,8 +50,18 @@ async function handle(req: FastifyRequest, reply: FastifyReply, deps: RemoteWrit
     if (encoding !== undefined && encoding.toLowerCase() !== 'snappy') {
       throw new VigilError('BAD_ENCODING', `unsupported Content-Encoding "${encoding}"; remote_write uses snappy`);
     }
-    const decoded = await (deps.decoders ?? { decode: decodeRemoteWriteBody }).decode(body, deps.bodyLimit, deps.maxSamplesPerRequest);
-    const result = decoded.series.length > 0 ? await deps.pipeline.write(req.tenant, decoded.series, REMOTE_WRITE_PROTOCOL) : null;
+    // The decoder checks each label set once against the pipeline's limits, so the pipeline need not (ADR 0009).
+    const labelLimits = deps.pipeline.labelLimits;
+    const decoded = await (deps.decoders ?? { decode: decodeRemoteWriteBody }).decode(
+      body,
+      deps.bodyLimit,
+      deps.maxSamplesPerRequest,
+      labelLimits,
+    );
+    const result =
+      decoded.series.length > 0
+        ? await deps.pipeline.write(req.tenant, decoded.series, REMOTE_WRITE_PROTOCOL, { labelsChecked: true })
+        : null;
     const fromPipeline: IngestRejection[] = [];
     for (const r of result?.rejected ?? []) {
       const entry: IngestRejection = { reason: r.reason, series: decoded.origin[r.series] ?? r.series, sample: r.sample };
