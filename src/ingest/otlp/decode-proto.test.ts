@@ -92,4 +92,71 @@ describe('decodeOtlpProtobufParts', () => {
     const times = part?.metric.kind === 'gauge' ? part.metric.points.map((p) => p.timeMs) : [];
     expect(times).toEqual(ns.map((n) => Number(n / 1_000_000n)));
   });
+
+  it('reads every field of number, histogram and summary points: attributes, start and end time, flags, counts', () => {
+    const ns = (ms: number) => BigInt(ms) * 1_000_000n;
+    const varintField = (tag: number, v: number) => Buffer.concat([Buffer.from([tag]), encodeVarint(v)]);
+    const packed = (tag: number, values: (number | bigint)[]) => field(tag, ...values.map((v) => f64(0, v).subarray(1)));
+    const attr = (tag: number, k: string, v: string) => field(tag, str(0x0a, k), field(0x12, str(0x0a, v)));
+    // NumberDataPoint: start 2, time 3, as_int 6 (sfixed64), attributes 7, flags 8.
+    const numberPoint = field(
+      0x0a,
+      f64(0x11, ns(1000)),
+      f64(0x19, ns(2000)),
+      f64(0x31, BigInt.asUintN(64, -5n)),
+      attr(0x3a, 'a', 'x'),
+      varintField(0x40, 1),
+    );
+    // HistogramDataPoint: start 2, time 3, count 4, sum 5, bucket_counts 6 and explicit_bounds 7 (packed), attributes 9, flags 10.
+    const histogramPoint = field(
+      0x0a,
+      f64(0x11, ns(1000)),
+      f64(0x19, ns(3000)),
+      f64(0x21, 6n),
+      f64(0x29, 12.5),
+      packed(0x32, [1n, 2n, 3n]),
+      packed(0x3a, [0.5, 1]),
+      attr(0x4a, 'b', 'y'),
+      varintField(0x50, 1),
+    );
+    // SummaryDataPoint: start 2, time 3, count 4, sum 5, quantile_values 6, attributes 7, flags 8.
+    const summaryPoint = field(
+      0x0a,
+      f64(0x11, ns(1000)),
+      f64(0x19, ns(4000)),
+      f64(0x21, 10n),
+      f64(0x29, 2.5),
+      field(0x32, f64(0x09, 0.5), f64(0x11, 0.2)),
+      field(0x32, f64(0x09, 0.99), f64(0x11, 0.9)),
+      attr(0x3a, 'c', 'z'),
+      varintField(0x40, 1),
+    );
+    const metrics = [
+      field(0x12, str(0x0a, 'n'), field(0x2a, numberPoint)),
+      field(0x12, str(0x0a, 'h'), field(0x4a, histogramPoint, varintField(0x10, 2))),
+      field(0x12, str(0x0a, 's'), field(0x5a, summaryPoint)),
+    ];
+    const parts = [...decodeOtlpProtobufParts(field(0x0a, field(0x12, ...metrics)), 10)];
+    const points = parts.map((p) => ('points' in p.metric ? p.metric.points[0] : undefined));
+    const base = (key: string, value: string, timeMs: number) => ({
+      attributes: [{ key, value }],
+      startMs: 1000,
+      timeMs,
+      flags: 1,
+    });
+    expect(points).toEqual([
+      { ...base('a', 'x', 2000), value: -5 },
+      { ...base('b', 'y', 3000), count: 6, sum: 12.5, bucketCounts: [1, 2, 3], explicitBounds: [0.5, 1] },
+      {
+        ...base('c', 'z', 4000),
+        count: 10,
+        sum: 2.5,
+        quantiles: [
+          [0.5, 0.2],
+          [0.99, 0.9],
+        ],
+      },
+    ]);
+    expect(parts.map((p) => p.metric.kind)).toEqual(['gauge', 'histogram', 'summary']);
+  });
 });

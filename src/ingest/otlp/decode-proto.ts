@@ -5,6 +5,7 @@ import type {
   OtlpHistogramPoint,
   OtlpNumberPoint,
   OtlpPart,
+  OtlpPointBase,
   OtlpScopeContext,
   OtlpSummaryPoint,
   OtlpTemporality,
@@ -248,32 +249,68 @@ function attributeInto(r: Reader, wt: number, end: number, into: OtlpAttribute[]
   return true;
 }
 
+/** Field numbers that differ between data point messages; start and end time are fields 2 and 3 in all of them. */
+interface PointFields {
+  attributes: number;
+  flags: number;
+}
+
+/**
+ * Reads a field every data point message has (attributes, start and end time, flags) into `p`; false for any
+ * other field, which the caller reads.
+ */
+function pointBaseField(r: Reader, num: number, wt: number, end: number, p: OtlpPointBase, fields: PointFields): boolean {
+  switch (num) {
+    case fields.attributes:
+      return attributeInto(r, wt, end, p.attributes);
+    case 2:
+      expect(wt, 1, 'start_time_unix_nano', r);
+      p.startMs = r.fixedNsToMs(end);
+      return true;
+    case 3:
+      expect(wt, 1, 'time_unix_nano', r);
+      p.timeMs = r.fixedNsToMs(end);
+      return true;
+    case fields.flags:
+      expect(wt, 0, 'flags', r);
+      p.flags = r.encodeVarint(end);
+      return true;
+  }
+  return false;
+}
+
+/** Reads the fields `count` (4, fixed64) and `sum` (5, double) of histogram and summary points; false for others (writes only numbers). */
+function countSumField(r: Reader, num: number, wt: number, end: number, p: { count: number; sum: number | null }): boolean {
+  if (num === 4) {
+    expect(wt, 1, 'count', r);
+    p.count = r.fixed64(end);
+    return true;
+  }
+  if (num === 5) {
+    expect(wt, 1, 'sum', r);
+    p.sum = r.double(end);
+    return true;
+  }
+  return false;
+}
+
+const NUMBER_POINT: PointFields = { attributes: 7, flags: 8 };
+const HISTOGRAM_POINT: PointFields = { attributes: 9, flags: 10 };
+const SUMMARY_POINT: PointFields = { attributes: 7, flags: 8 };
+
 function numberPoint(r: Reader, end: number): OtlpNumberPoint {
   const p: OtlpNumberPoint = { attributes: [], startMs: 0, timeMs: 0, flags: 0, value: null };
   r.message(end, (num, wt) => {
-    switch (num) {
-      case 7:
-        return attributeInto(r, wt, end, p.attributes);
-      case 2:
-        expect(wt, 1, 'start_time_unix_nano', r);
-        p.startMs = r.fixedNsToMs(end);
-        return true;
-      case 3:
-        expect(wt, 1, 'time_unix_nano', r);
-        p.timeMs = r.fixedNsToMs(end);
-        return true;
-      case 4:
-        expect(wt, 1, 'as_double', r);
-        p.value = r.double(end);
-        return true;
-      case 6:
-        expect(wt, 1, 'as_int', r);
-        p.value = r.sfixed64(end);
-        return true;
-      case 8:
-        expect(wt, 0, 'flags', r);
-        p.flags = r.encodeVarint(end);
-        return true;
+    if (pointBaseField(r, num, wt, end, p, NUMBER_POINT)) return true;
+    if (num === 4) {
+      expect(wt, 1, 'as_double', r);
+      p.value = r.double(end);
+      return true;
+    }
+    if (num === 6) {
+      expect(wt, 1, 'as_int', r);
+      p.value = r.sfixed64(end);
+      return true;
     }
     return false;
   });
@@ -292,35 +329,14 @@ function histogramPoint(r: Reader, end: number): OtlpHistogramPoint {
     explicitBounds: [],
   };
   r.message(end, (num, wt) => {
-    switch (num) {
-      case 9:
-        return attributeInto(r, wt, end, p.attributes);
-      case 2:
-        expect(wt, 1, 'start_time_unix_nano', r);
-        p.startMs = r.fixedNsToMs(end);
-        return true;
-      case 3:
-        expect(wt, 1, 'time_unix_nano', r);
-        p.timeMs = r.fixedNsToMs(end);
-        return true;
-      case 4:
-        expect(wt, 1, 'count', r);
-        p.count = r.fixed64(end);
-        return true;
-      case 5:
-        expect(wt, 1, 'sum', r);
-        p.sum = r.double(end);
-        return true;
-      case 6:
-        r.repeated64(wt, end, (e) => r.fixed64(e), p.bucketCounts);
-        return true;
-      case 7:
-        r.repeated64(wt, end, (e) => r.double(e), p.explicitBounds);
-        return true;
-      case 10:
-        expect(wt, 0, 'flags', r);
-        p.flags = r.encodeVarint(end);
-        return true;
+    if (pointBaseField(r, num, wt, end, p, HISTOGRAM_POINT) || countSumField(r, num, wt, end, p)) return true;
+    if (num === 6) {
+      r.repeated64(wt, end, (e) => r.fixed64(e), p.bucketCounts);
+      return true;
+    }
+    if (num === 7) {
+      r.repeated64(wt, end, (e) => r.double(e), p.explicitBounds);
+      return true;
     }
     return false;
   });
@@ -330,44 +346,21 @@ function histogramPoint(r: Reader, end: number): OtlpHistogramPoint {
 function summaryPoint(r: Reader, end: number): OtlpSummaryPoint {
   const p: OtlpSummaryPoint = { attributes: [], startMs: 0, timeMs: 0, flags: 0, count: 0, sum: 0, quantiles: [] };
   r.message(end, (num, wt) => {
-    switch (num) {
-      case 7:
-        return attributeInto(r, wt, end, p.attributes);
-      case 2:
-        expect(wt, 1, 'start_time_unix_nano', r);
-        p.startMs = r.fixedNsToMs(end);
-        return true;
-      case 3:
-        expect(wt, 1, 'time_unix_nano', r);
-        p.timeMs = r.fixedNsToMs(end);
-        return true;
-      case 4:
-        expect(wt, 1, 'count', r);
-        p.count = r.fixed64(end);
-        return true;
-      case 5:
-        expect(wt, 1, 'sum', r);
-        p.sum = r.double(end);
-        return true;
-      case 6: {
-        expect(wt, 2, 'quantile_values', r);
-        const e = r.sub(end);
-        const q: [number, number] = [0, 0];
-        r.message(e, (n, w) => {
-          if (n === 1 || n === 2) {
-            expect(w, 1, 'quantile', r);
-            q[n - 1] = r.double(e);
-            return true;
-          }
-          return false;
-        });
-        p.quantiles.push(q);
-        return true;
-      }
-      case 8:
-        expect(wt, 0, 'flags', r);
-        p.flags = r.encodeVarint(end);
-        return true;
+    if (pointBaseField(r, num, wt, end, p, SUMMARY_POINT) || countSumField(r, num, wt, end, p)) return true;
+    if (num === 6) {
+      expect(wt, 2, 'quantile_values', r);
+      const e = r.sub(end);
+      const q: [number, number] = [0, 0];
+      r.message(e, (n, w) => {
+        if (n === 1 || n === 2) {
+          expect(w, 1, 'quantile', r);
+          q[n - 1] = r.double(e);
+          return true;
+        }
+        return false;
+      });
+      p.quantiles.push(q);
+      return true;
     }
     return false;
   });
