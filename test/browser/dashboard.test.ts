@@ -208,6 +208,34 @@ describe.skipIf(chromiumPath() === null)('dashboard in Chromium', () => {
     expect(accepted).toBe(1);
   });
 
+  it('a silence is created, edited and deleted on the alerts page, each step through the API', async () => {
+    const silences = () =>
+      page.evaluate(async () => {
+        const r = await fetch('/api/v1/silences');
+        const body = (await r.json()) as { silences: { match: string; comment?: string }[] };
+        return body.silences.filter((x) => x.match.includes('browser-test')).map((x) => x.comment);
+      });
+    await page.goto(`${server.url}/alerts`);
+    await page.waitForSelector('[data-page="alerts"]');
+    await page.click('button:has-text("New silence")');
+    const form = 'form[aria-label="New silence"]';
+    await page.fill(`${form} input[placeholder^="{host"]`, '{host="browser-test"}');
+    await page.fill(`${form} input[placeholder="why"]`, 'before');
+    await page.click(`${form} button:has-text("Create silence")`);
+    const row = 'tr:has(code:text-is("{host=\\"browser-test\\"}"))';
+    await page.waitForSelector(`${row} td:text-is("before")`);
+    expect(await silences()).toEqual(['before']);
+    await page.click(`${row} button:has-text("Edit")`);
+    await page.fill('form[aria-label="Edit silence"] input[placeholder="why"]', 'after');
+    await page.click('form[aria-label="Edit silence"] button:has-text("Save")');
+    await page.waitForSelector(`${row} td:text-is("after")`);
+    expect(await silences()).toEqual(['after']);
+    page.once('dialog', (d) => void d.accept());
+    await page.click(`${row} button:has-text("Delete")`);
+    await page.waitForSelector(row, { state: 'detached' });
+    expect(await silences()).toEqual([]);
+  });
+
   it('keyboard: g i opens incidents, / focuses the filter, t switches the theme', async () => {
     await page.goto(`${server.url}/`);
     await page.waitForSelector('[data-page="fleet"]');

@@ -1,6 +1,6 @@
-import { type FormEvent, useState } from 'react';
+import { useState } from 'react';
+import { type Column, CrudPanel, ListTable, SaveCancel, useSaveForm } from '../components/list.js';
 import { Ago, LabelChips, Link, LoadState, PageHeader, Panel, SeverityBadge, StatusBadge } from '../components/ui.js';
-import { api } from '../lib/api.js';
 import { formatDuration, formatTime, formatValue } from '../lib/format.js';
 import { useApi } from '../lib/hooks.js';
 import { useStream } from '../lib/stream.js';
@@ -60,20 +60,10 @@ function SilenceForm({ initial, onDone }: { initial?: Silence; onDone: () => voi
   const [match, setMatch] = useState(initial?.match ?? '{host="web-1"}');
   const [endsAt, setEndsAt] = useState(toLocalInput(initial?.endsAt ?? Date.now() + 2 * 3_600_000));
   const [comment, setComment] = useState(initial?.comment ?? '');
-  const [error, setError] = useState<string | undefined>();
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    const body = { match, endsAt: new Date(endsAt).getTime(), comment, ...(initial?.startsAt ? { startsAt: initial.startsAt } : {}) };
-    try {
-      if (initial) await api(`/api/v1/silences/${encodeURIComponent(initial.id)}`, { method: 'PUT', body });
-      else await api('/api/v1/silences', { method: 'POST', body });
-      onDone();
-    } catch (err) {
-      setError(err instanceof Error ? err.message : String(err));
-    }
-  };
+  const { error, submit } = useSaveForm('/api/v1/silences', initial?.id, onDone);
+  const body = { match, endsAt: new Date(endsAt).getTime(), comment, ...(initial?.startsAt ? { startsAt: initial.startsAt } : {}) };
   return (
-    <form className="inline-form" onSubmit={(e) => void submit(e)} aria-label={initial ? 'Edit silence' : 'New silence'}>
+    <form className="inline-form" onSubmit={(e) => void submit(body)(e)} aria-label={initial ? 'Edit silence' : 'New silence'}>
       <label>
         Matching
         <input value={match} onChange={(e) => setMatch(e.target.value)} required placeholder='{host="web-1", severity="warning"}' />
@@ -86,13 +76,7 @@ function SilenceForm({ initial, onDone }: { initial?: Silence; onDone: () => voi
         Comment
         <input value={comment} onChange={(e) => setComment(e.target.value)} placeholder="why" />
       </label>
-      <button type="submit" className="primary">
-        {initial ? 'Save' : 'Create silence'}
-      </button>
-      <button type="button" onClick={onDone}>
-        Cancel
-      </button>
-      {error && <p className="error">{error}</p>}
+      <SaveCancel editing={initial !== undefined} createLabel="Create silence" onCancel={onDone} error={error} />
     </form>
   );
 }
@@ -103,22 +87,11 @@ function MaintenanceForm({ initial, onDone }: { initial?: Maintenance; onDone: (
   const [duration, setDuration] = useState(initial ? `${Math.round(initial.duration / 60_000)}m` : '2h');
   const [match, setMatch] = useState(initial?.match ?? '{env="prod"}');
   const [comment, setComment] = useState(initial?.comment ?? '');
-  const [error, setError] = useState<string | undefined>();
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    const body = { id, schedule, duration, match, comment };
-    try {
-      if (initial) await api(`/api/v1/maintenance/${encodeURIComponent(initial.id)}`, { method: 'PUT', body });
-      else await api('/api/v1/maintenance', { method: 'POST', body });
-      onDone();
-    } catch (err) {
-      setError(err instanceof Error ? err.message : String(err));
-    }
-  };
+  const { error, submit } = useSaveForm('/api/v1/maintenance', initial?.id, onDone);
   return (
     <form
       className="inline-form"
-      onSubmit={(e) => void submit(e)}
+      onSubmit={(e) => void submit({ id, schedule, duration, match, comment })(e)}
       aria-label={initial ? 'Edit maintenance window' : 'New maintenance window'}
     >
       <label>
@@ -141,16 +114,83 @@ function MaintenanceForm({ initial, onDone }: { initial?: Maintenance; onDone: (
         Comment
         <input value={comment} onChange={(e) => setComment(e.target.value)} />
       </label>
-      <button type="submit" className="primary">
-        {initial ? 'Save' : 'Create window'}
-      </button>
-      <button type="button" onClick={onDone}>
-        Cancel
-      </button>
-      {error && <p className="error">{error}</p>}
+      <SaveCancel editing={initial !== undefined} createLabel="Create window" onCancel={onDone} error={error} />
     </form>
   );
 }
+
+const ALERT_COLUMNS: Column<Alert>[] = [
+  { head: 'State', cell: (a) => <StatusBadge status={a.state} /> },
+  { head: 'Severity', cell: (a) => <SeverityBadge severity={a.severity} /> },
+  { head: 'Rule', cell: (a) => a.rule },
+  { head: 'Labels', cell: (a) => <LabelChips labels={a.labels} /> },
+  {
+    head: 'Value',
+    cell: (a) => (
+      <>
+        {formatValue(a.value, 'none')} <span className="muted">({a.expectedText})</span>
+      </>
+    ),
+  },
+  { head: 'Since', cell: (a) => <Ago t={a.firedAt ?? a.activeSince} /> },
+  {
+    head: 'Why',
+    cell: (a) => (
+      <>
+        {a.reason} {a.incidentId && <Link to={`/incidents/${encodeURIComponent(a.incidentId)}`}>incident</Link>}
+      </>
+    ),
+  },
+];
+
+const RULE_COLUMNS: Column<RuleRow>[] = [
+  {
+    head: 'Rule',
+    cell: (r) => (
+      <>
+        {r.name} {r.enabled === false && <span className="badge">disabled</span>}
+      </>
+    ),
+  },
+  { head: 'Type', cell: (r) => r.type ?? r.kind },
+  { head: 'Severity', cell: (r) => (r.severity ? <SeverityBadge severity={r.severity} /> : '–') },
+  {
+    head: 'Measured precision',
+    title: "Share of this rule's reviewed alerts that people acted on",
+    cellTitle: (r) => precisionText(r.precision).detail,
+    cell: (r) => {
+      const p = precisionText(r.precision);
+      return (
+        <>
+          {p.text} {p.detail && <span className="muted small">{p.detail}</span>}
+        </>
+      );
+    },
+  },
+  { head: 'Description', cell: (r) => r.description ?? '' },
+];
+
+const SILENCE_COLUMNS: Column<Silence>[] = [
+  { head: 'Matching', cell: (x) => <code>{x.match}</code> },
+  {
+    head: 'Until',
+    cell: (x) => (
+      <>
+        {formatTime(x.endsAt)} {x.endsAt < Date.now() && <span className="badge">expired</span>}
+      </>
+    ),
+  },
+  { head: 'Comment', cell: (x) => x.comment },
+  { head: 'By', cell: (x) => x.createdBy },
+];
+
+const MAINTENANCE_COLUMNS: Column<Maintenance>[] = [
+  { head: 'Name', cell: (m) => m.id },
+  { head: 'Starts (UTC cron)', cell: (m) => <code>{m.schedule}</code> },
+  { head: 'Lasts', cell: (m) => formatDuration(m.duration) },
+  { head: 'Matching', cell: (m) => <code>{m.match}</code> },
+  { head: 'Comment', cell: (m) => m.comment },
+];
 
 /** Alerts: firing and pending alerts, rules with measured precision, silences and maintenance windows (CRUD). */
 export function AlertsPage({ me }: { me: Me }) {
@@ -159,8 +199,6 @@ export function AlertsPage({ me }: { me: Me }) {
   const silences = useApi<unknown>('/api/v1/silences', 60_000);
   const maint = useApi<unknown>('/api/v1/maintenance', 60_000);
   useStream({ alert: () => alerts.reload() });
-  const [editSilence, setEditSilence] = useState<Silence | 'new' | undefined>();
-  const [editMaint, setEditMaint] = useState<Maintenance | 'new' | undefined>();
   const [error, setError] = useState<string | undefined>();
   const canWrite = me.role === 'editor' || me.role === 'admin';
   const active = (unwrap<Alert[]>(alerts.data, 'alerts') ?? [])
@@ -169,15 +207,6 @@ export function AlertsPage({ me }: { me: Me }) {
   const ruleList = unwrap<RuleRow[]>(rules.data, 'rules') ?? [];
   const silenceList = unwrap<Silence[]>(silences.data, 'silences') ?? [];
   const maintList = unwrap<Maintenance[]>(maint.data, 'maintenance') ?? [];
-  const remove = async (path: string, reload: () => void) => {
-    if (!confirm('Delete it?')) return;
-    try {
-      await api(path, { method: 'DELETE' });
-      reload();
-    } catch (e) {
-      setError(e instanceof Error ? e.message : String(e));
-    }
-  };
   return (
     <div className="page alerts" data-page="alerts">
       <PageHeader title="Alerts" />
@@ -189,214 +218,39 @@ export function AlertsPage({ me }: { me: Me }) {
       <Panel title={`Firing and pending (${active.length})`}>
         <LoadState loading={alerts.loading && !alerts.data} error={alerts.error} what="Alerts" />
         {alerts.data !== undefined && active.length === 0 && <p className="empty">No alert is firing or pending.</p>}
-        {active.length > 0 && (
-          <table className="list">
-            <thead>
-              <tr>
-                <th>State</th>
-                <th>Severity</th>
-                <th>Rule</th>
-                <th>Labels</th>
-                <th>Value</th>
-                <th>Since</th>
-                <th>Why</th>
-              </tr>
-            </thead>
-            <tbody>
-              {active.map((a) => (
-                <tr key={a.id}>
-                  <td>
-                    <StatusBadge status={a.state} />
-                  </td>
-                  <td>
-                    <SeverityBadge severity={a.severity} />
-                  </td>
-                  <td>{a.rule}</td>
-                  <td>
-                    <LabelChips labels={a.labels} />
-                  </td>
-                  <td>
-                    {formatValue(a.value, 'none')} <span className="muted">({a.expectedText})</span>
-                  </td>
-                  <td>
-                    <Ago t={a.firedAt ?? a.activeSince} />
-                  </td>
-                  <td>
-                    {a.reason} {a.incidentId && <Link to={`/incidents/${encodeURIComponent(a.incidentId)}`}>incident</Link>}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
+        {active.length > 0 && <ListTable rows={active} columns={ALERT_COLUMNS} rowKey={(a) => a.id} />}
       </Panel>
       <Panel title="Rules">
         <LoadState loading={rules.loading && !rules.data} error={rules.error} what="Rules" />
         {rules.data !== undefined && ruleList.length === 0 && <p className="empty">No rules configured.</p>}
-        {ruleList.length > 0 && (
-          <table className="list">
-            <thead>
-              <tr>
-                <th>Rule</th>
-                <th>Type</th>
-                <th>Severity</th>
-                <th title="Share of this rule's reviewed alerts that people acted on">Measured precision</th>
-                <th>Description</th>
-              </tr>
-            </thead>
-            <tbody>
-              {ruleList.map((r) => {
-                const p = precisionText(r.precision);
-                return (
-                  <tr key={r.name}>
-                    <td>
-                      {r.name} {r.enabled === false && <span className="badge">disabled</span>}
-                    </td>
-                    <td>{r.type ?? r.kind}</td>
-                    <td>{r.severity ? <SeverityBadge severity={r.severity} /> : '–'}</td>
-                    <td title={p.detail}>
-                      {p.text} {p.detail && <span className="muted small">{p.detail}</span>}
-                    </td>
-                    <td>{r.description ?? ''}</td>
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
-        )}
+        {ruleList.length > 0 && <ListTable rows={ruleList} columns={RULE_COLUMNS} rowKey={(r) => r.name} />}
       </Panel>
-      <Panel
+      <CrudPanel
         title="Silences"
-        actions={
-          canWrite && !silences.error ? (
-            <button type="button" onClick={() => setEditSilence('new')}>
-              New silence
-            </button>
-          ) : undefined
-        }
-      >
-        <LoadState loading={silences.loading && !silences.data} error={silences.error} what="Silences" />
-        {editSilence && (
-          <SilenceForm
-            initial={editSilence === 'new' ? undefined : editSilence}
-            onDone={() => {
-              setEditSilence(undefined);
-              silences.reload();
-            }}
-          />
-        )}
-        {silences.data !== undefined && silenceList.length === 0 && <p className="empty">No silences.</p>}
-        {silenceList.length > 0 && (
-          <table className="list">
-            <thead>
-              <tr>
-                <th>Matching</th>
-                <th>Until</th>
-                <th>Comment</th>
-                <th>By</th>
-                <th />
-              </tr>
-            </thead>
-            <tbody>
-              {silenceList.map((s) => (
-                <tr key={s.id}>
-                  <td>
-                    <code>{s.match}</code>
-                  </td>
-                  <td>
-                    {formatTime(s.endsAt)} {s.endsAt < Date.now() && <span className="badge">expired</span>}
-                  </td>
-                  <td>{s.comment}</td>
-                  <td>{s.createdBy}</td>
-                  <td className="row-actions">
-                    {canWrite && (
-                      <>
-                        <button type="button" onClick={() => setEditSilence(s)}>
-                          Edit
-                        </button>
-                        <button
-                          type="button"
-                          className="danger"
-                          onClick={() => void remove(`/api/v1/silences/${encodeURIComponent(s.id)}`, silences.reload)}
-                        >
-                          Delete
-                        </button>
-                      </>
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
-      </Panel>
-      <Panel
+        newLabel="New silence"
+        what="Silences"
+        emptyText="No silences."
+        path="/api/v1/silences"
+        source={silences}
+        rows={silenceList}
+        columns={SILENCE_COLUMNS}
+        canWrite={canWrite}
+        form={(initial, onDone) => <SilenceForm initial={initial} onDone={onDone} />}
+        onError={setError}
+      />
+      <CrudPanel
         title="Maintenance windows"
-        actions={
-          canWrite && !maint.error ? (
-            <button type="button" onClick={() => setEditMaint('new')}>
-              New window
-            </button>
-          ) : undefined
-        }
-      >
-        <LoadState loading={maint.loading && !maint.data} error={maint.error} what="Maintenance windows" />
-        {editMaint && (
-          <MaintenanceForm
-            initial={editMaint === 'new' ? undefined : editMaint}
-            onDone={() => {
-              setEditMaint(undefined);
-              maint.reload();
-            }}
-          />
-        )}
-        {maint.data !== undefined && maintList.length === 0 && <p className="empty">No maintenance windows.</p>}
-        {maintList.length > 0 && (
-          <table className="list">
-            <thead>
-              <tr>
-                <th>Name</th>
-                <th>Starts (UTC cron)</th>
-                <th>Lasts</th>
-                <th>Matching</th>
-                <th>Comment</th>
-                <th />
-              </tr>
-            </thead>
-            <tbody>
-              {maintList.map((m) => (
-                <tr key={m.id}>
-                  <td>{m.id}</td>
-                  <td>
-                    <code>{m.schedule}</code>
-                  </td>
-                  <td>{formatDuration(m.duration)}</td>
-                  <td>
-                    <code>{m.match}</code>
-                  </td>
-                  <td>{m.comment}</td>
-                  <td className="row-actions">
-                    {canWrite && (
-                      <>
-                        <button type="button" onClick={() => setEditMaint(m)}>
-                          Edit
-                        </button>
-                        <button
-                          type="button"
-                          className="danger"
-                          onClick={() => void remove(`/api/v1/maintenance/${encodeURIComponent(m.id)}`, maint.reload)}
-                        >
-                          Delete
-                        </button>
-                      </>
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
-      </Panel>
+        newLabel="New window"
+        what="Maintenance windows"
+        emptyText="No maintenance windows."
+        path="/api/v1/maintenance"
+        source={maint}
+        rows={maintList}
+        columns={MAINTENANCE_COLUMNS}
+        canWrite={canWrite}
+        form={(initial, onDone) => <MaintenanceForm initial={initial} onDone={onDone} />}
+        onError={setError}
+      />
     </div>
   );
 }

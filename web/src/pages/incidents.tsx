@@ -1,4 +1,5 @@
 import { useState } from 'react';
+import { type Column, ListTable } from '../components/list.js';
 import { SeriesChart } from '../components/series-chart.js';
 import { Ago, LabelChips, Link, LoadState, PageHeader, Panel, SeverityBadge, StatusBadge } from '../components/ui.js';
 import { api } from '../lib/api.js';
@@ -7,6 +8,23 @@ import { useApi } from '../lib/hooks.js';
 import { setQueryParam, useLocation } from '../lib/router.js';
 import { useStream } from '../lib/stream.js';
 import { type Incident, type Me, unwrap } from '../lib/types.js';
+
+const INCIDENT_COLUMNS: Column<Incident>[] = [
+  { head: 'Severity', cell: (i) => <SeverityBadge severity={i.severity} /> },
+  { head: 'Incident', cell: (i) => <Link to={`/incidents/${encodeURIComponent(i.id)}`}>{i.title}</Link> },
+  { head: 'Hosts', cell: (i) => i.hosts.slice(0, 4).join(', ') + (i.hosts.length > 4 ? ` +${i.hosts.length - 4}` : '') },
+  { head: 'Series', cell: (i) => i.members.length },
+  { head: 'Started', cell: (i) => <Ago t={i.startedAt} /> },
+  {
+    head: 'State',
+    cell: (i) => (
+      <>
+        <StatusBadge status={i.status} /> {i.ack && <span className="badge">acked by {i.ack.by}</span>}{' '}
+        {i.feedback?.kind === 'expected' && <span className="badge">marked expected</span>}
+      </>
+    ),
+  },
+];
 
 function IncidentList() {
   const { query } = useLocation();
@@ -38,39 +56,13 @@ function IncidentList() {
         <LoadState loading={res.loading && !res.data} error={res.error} what="Incidents" />
         {res.data !== undefined && list.length === 0 && <p className="empty">No {status === 'all' ? '' : status} incidents.</p>}
         {list.length > 0 && (
-          <table className="list" data-testid="incident-list">
-            <thead>
-              <tr>
-                <th>Severity</th>
-                <th>Incident</th>
-                <th>Hosts</th>
-                <th>Series</th>
-                <th>Started</th>
-                <th>State</th>
-              </tr>
-            </thead>
-            <tbody>
-              {list.map((i) => (
-                <tr key={i.id} data-incident={i.id}>
-                  <td>
-                    <SeverityBadge severity={i.severity} />
-                  </td>
-                  <td>
-                    <Link to={`/incidents/${encodeURIComponent(i.id)}`}>{i.title}</Link>
-                  </td>
-                  <td>{i.hosts.slice(0, 4).join(', ') + (i.hosts.length > 4 ? ` +${i.hosts.length - 4}` : '')}</td>
-                  <td>{i.members.length}</td>
-                  <td>
-                    <Ago t={i.startedAt} />
-                  </td>
-                  <td>
-                    <StatusBadge status={i.status} /> {i.ack && <span className="badge">acked by {i.ack.by}</span>}{' '}
-                    {i.feedback?.kind === 'expected' && <span className="badge">marked expected</span>}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <ListTable
+            rows={list}
+            columns={INCIDENT_COLUMNS}
+            rowKey={(i) => i.id}
+            rowProps={(i) => ({ 'data-incident': i.id })}
+            testId="incident-list"
+          />
         )}
       </Panel>
     </div>

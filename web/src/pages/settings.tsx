@@ -1,4 +1,5 @@
 import { type FormEvent, useState } from 'react';
+import { ListTable } from '../components/list.js';
 import { Ago, LoadState, PageHeader, Panel } from '../components/ui.js';
 import { api } from '../lib/api.js';
 import { useApi } from '../lib/hooks.js';
@@ -121,40 +122,29 @@ function AgentKeys({ me }: { me: Me }) {
       )}
       <LoadState loading={keys.loading && !keys.data} error={keys.error} what="Keys" />
       {list.length > 0 && (
-        <table className="list">
-          <thead>
-            <tr>
-              <th>Name</th>
-              <th>Key starts with</th>
-              <th>Created</th>
-              <th>Last used</th>
-              <th />
-            </tr>
-          </thead>
-          <tbody>
-            {list.map((k) => (
-              <tr key={k.id} className={k.revokedAt ? 'revoked' : ''}>
-                <td>{k.name}</td>
-                <td>
-                  <code>{k.prefix}…</code>
-                </td>
-                <td>
-                  <Ago t={k.createdAt} />
-                </td>
-                <td>{k.lastUsedAt ? <Ago t={k.lastUsedAt} /> : 'never'}</td>
-                <td className="row-actions">
-                  {k.revokedAt ? (
-                    <span className="muted">revoked</span>
-                  ) : (
-                    <button type="button" className="danger" onClick={() => void revoke(k)}>
-                      Revoke
-                    </button>
-                  )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <ListTable
+          rows={list}
+          rowKey={(k) => String(k.id)}
+          rowProps={(k) => ({ className: k.revokedAt ? 'revoked' : '' })}
+          columns={[
+            { head: 'Name', cell: (k) => k.name },
+            { head: 'Key starts with', cell: (k) => <code>{k.prefix}…</code> },
+            { head: 'Created', cell: (k) => <Ago t={k.createdAt} /> },
+            { head: 'Last used', cell: (k) => (k.lastUsedAt ? <Ago t={k.lastUsedAt} /> : 'never') },
+            {
+              head: null,
+              className: 'row-actions',
+              cell: (k) =>
+                k.revokedAt ? (
+                  <span className="muted">revoked</span>
+                ) : (
+                  <button type="button" className="danger" onClick={() => void revoke(k)}>
+                    Revoke
+                  </button>
+                ),
+            },
+          ]}
+        />
       )}
       <p className="muted small">
         The agent without a new key: <code>{installCommand(origin, '<key>')}</code>
@@ -183,31 +173,27 @@ function Channels({ me }: { me: Me }) {
         <p className="empty">No channels configured (add them under `alerting.channels` in the config file).</p>
       )}
       {list.length > 0 && (
-        <table className="list">
-          <thead>
-            <tr>
-              <th>Channel</th>
-              <th>Type</th>
-              <th>Sends to</th>
-              <th />
-            </tr>
-          </thead>
-          <tbody>
-            {list.map((c) => (
-              <tr key={c.id}>
-                <td>{c.id}</td>
-                <td>{c.type}</td>
-                <td>{c.target ?? c.to?.join(', ') ?? c.url ?? ''}</td>
-                <td className="row-actions">
+        <ListTable
+          rows={list}
+          rowKey={(c) => c.id}
+          columns={[
+            { head: 'Channel', cell: (c) => c.id },
+            { head: 'Type', cell: (c) => c.type },
+            { head: 'Sends to', cell: (c) => c.target ?? c.to?.join(', ') ?? c.url ?? '' },
+            {
+              head: null,
+              className: 'row-actions',
+              cell: (c) => (
+                <>
                   <button type="button" disabled={me.role === 'viewer'} onClick={() => void test(c)}>
                     Send test
                   </button>{' '}
                   <span role="status">{result[c.id]}</span>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+                </>
+              ),
+            },
+          ]}
+        />
       )}
     </Panel>
   );
@@ -239,26 +225,15 @@ function Users({ me }: { me: Me }) {
     <Panel title="Users and roles">
       <LoadState loading={res.loading && !res.data} error={res.error} what="Users" />
       {res.data && (
-        <table className="list">
-          <thead>
-            <tr>
-              <th>User</th>
-              <th>Role</th>
-              <th>Since</th>
-            </tr>
-          </thead>
-          <tbody>
-            {res.data.users.map((u) => (
-              <tr key={u.id}>
-                <td>{u.name}</td>
-                <td>{u.role}</td>
-                <td>
-                  <Ago t={u.createdAt} />
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <ListTable
+          rows={res.data.users}
+          rowKey={(u) => String(u.id)}
+          columns={[
+            { head: 'User', cell: (u) => u.name },
+            { head: 'Role', cell: (u) => u.role },
+            { head: 'Since', cell: (u) => <Ago t={u.createdAt} /> },
+          ]}
+        />
       )}
       <form className="inline-form" onSubmit={(e) => void create(e)} aria-label="New user">
         <label>
