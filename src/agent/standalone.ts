@@ -3,6 +3,7 @@ import { parseDuration } from '../core/duration.js';
 import { isVigilError } from '../core/errors.js';
 import { type AgentOptions, createAgent } from './agent.js';
 import { parseProbeSpec } from './probes.js';
+import { runAgentProcess } from './run.js';
 import type { AgentLogger, ProbeConfig } from './types.js';
 
 // The one-file agent (`GET /agent.js`): flags and VIGIL_AGENT_* variables only, parsed with node:util so the bundle
@@ -132,24 +133,7 @@ function options(): { agent: AgentOptions; once: boolean } {
 const { agent: agentOpts, once } = options();
 const logger = agentOpts.logger as AgentLogger;
 try {
-  const agent = createAgent(agentOpts);
-  if (once) {
-    const ok = await agent.runOnce();
-    process.exit(ok ? 0 : 1);
-  }
-  await agent.start();
-  let stopping = false;
-  const shutdown = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, 'stopping');
-    agent.stop().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
-  };
-  process.on('SIGINT', () => shutdown('SIGINT'));
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  await runAgentProcess(createAgent(agentOpts), { once, logger });
 } catch (e) {
   process.stderr.write(`vigil-agent: ${isVigilError(e) ? e.message : ((e as Error).stack ?? String(e))}\n`);
   process.exit(isVigilError(e, 'CONFIG_INVALID') ? 2 : 1);

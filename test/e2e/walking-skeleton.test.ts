@@ -8,6 +8,8 @@ import { startTestServer, TEST_AGENT_KEY, type TestServer } from '../support/ser
 
 const agentEntry = fileURLToPath(new URL('../../src/agent/standalone.ts', import.meta.url));
 let srv: TestServer;
+/** Exit code of the agent after SIGTERM. */
+let stopCode: number | null = null;
 
 interface PromResponse {
   status: string;
@@ -46,7 +48,7 @@ beforeAll(async () => {
     await new Promise((r) => setTimeout(r, 500));
   }
   agent.kill('SIGTERM');
-  await new Promise((r) => agent.once('exit', r));
+  stopCode = await new Promise<number | null>((r) => agent.once('exit', (code) => r(code)));
 }, 60_000);
 
 afterAll(async () => {
@@ -54,6 +56,27 @@ afterAll(async () => {
 });
 
 describe('agent → server → store → query', () => {
+  it('stops cleanly on SIGTERM (exit code 0)', () => {
+    expect(stopCode).toBe(0);
+  });
+
+  // (Exit code 1 when the server cannot be reached comes only after the 30-s delivery timeout: not run here.)
+  it('with --once sends one collection and exits 0', async () => {
+    const run = (server: string) =>
+      new Promise<number | null>((resolve) => {
+        const p = spawn(process.execPath, ['--import', 'tsx', agentEntry, '--server', server, '--key', TEST_AGENT_KEY, '--once'], {
+          stdio: 'ignore',
+          env: { ...process.env, VIGIL_AGENT_SPOOL: `${srv.dataDir}/agent-spool-once`, VIGIL_LOG_LEVEL: 'error' },
+        });
+        p.once('exit', (code) => resolve(code));
+      });
+    const before = Date.now();
+    expect(await run(srv.url)).toBe(0);
+    // The end a few seconds ahead: the sample is younger than a second, and steps fall every second.
+    const r = await queryRange('node_load1{env=""}', before - 5000, Date.now() + 5000, 1);
+    expect(r.data.result).toHaveLength(1);
+  }, 60_000);
+
   it('returns the agent samples through the Prometheus-format query API', async () => {
     const end = Date.now();
     const r = await queryRange('node_load1{env="e2e"}', end - 60_000, end, 1);

@@ -1,7 +1,7 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { type Command, InvalidArgumentError } from 'commander';
-import { type AgentOptions, createAgent, type ProbeConfig, parseProbeSpec } from '../../agent/index.js';
+import { type AgentOptions, createAgent, type ProbeConfig, parseProbeSpec, runAgentProcess } from '../../agent/index.js';
 import { type OptionBinding, VigilError } from '../../core/index.js';
 import { addCommonOptions, collectLabel, configFor, fail, loggerFor } from '../options.js';
 
@@ -85,25 +85,7 @@ export function registerAgent(program: Command): void {
           spoolDir: a.spool ?? defaultSpoolDir(),
           ...(a.caFile === undefined ? {} : { caFile: a.caFile }),
         };
-        const agent = createAgent(opts);
-        if (a.once) {
-          const ok = await agent.runOnce();
-          log.flush?.();
-          process.exit(ok ? 0 : 1);
-        }
-        await agent.start();
-        let stopping = false;
-        const shutdown = (signal: string) => {
-          if (stopping) return;
-          stopping = true;
-          log.info({ signal }, 'stopping agent');
-          agent.stop().then(
-            () => process.exit(0),
-            (e: unknown) => fail(e),
-          );
-        };
-        process.on('SIGINT', () => shutdown('SIGINT'));
-        process.on('SIGTERM', () => shutdown('SIGTERM'));
+        await runAgentProcess(createAgent(opts), { once: a.once, logger: log, beforeExit: () => log.flush?.() });
       } catch (e) {
         if (e instanceof VigilError && e.code === 'CONFIG_INVALID') {
           process.stderr.write(`vigil: ${e.message}\n`);
