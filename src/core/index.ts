@@ -14,5 +14,6 @@ export * from './random.js';
 export * from './selector.js';
 export * from './ssrf.js';
 export * from './stale.js';
+export * from './timestamp-csv.js';
 export * from './types.js';
 export * from './worker.js';

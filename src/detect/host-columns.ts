@@ -1,5 +1,4 @@
-import { type Labels, parseSelector } from '../core/index.js';
-import { parseTimestamp } from './nab/dataset.js';
+import { type Labels, parseSelector, parseTimestamp } from '../core/index.js';
 
 /**
  * Splits one CSV line into cells: double-quoted cells may hold commas and doubled quotes (RFC 4180), and commas

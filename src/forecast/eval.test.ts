@@ -47,6 +47,7 @@ describe('CSV parsing', () => {
     const b = parseSeriesCsv('1000,1\n61000,\n121000,3');
     expect(b.values[1]).toBeNaN();
     expect(medianStep(b.timestamps)).toBe(60_000);
-    expect(() => parseSeriesCsv('a,b\nnot-a-time,1')).toThrow(/bad timestamp/);
+    expect(() => parseSeriesCsv('a,b\nnot-a-time,1', 'f.csv')).toThrow('f.csv line 2: cannot read timestamp "not-a-time"');
+    expect(parseSeriesCsv('1000,abc').values[0]).toBeNaN();
   });
 });

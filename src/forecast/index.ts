@@ -3,7 +3,7 @@
 export { crossingConfidence } from './alerting.js';
 export { augursOffTheShelf, linearTrend, seasonalNaive } from './baselines.js';
 export { type CapacityLimit, capacityLimitSchema, type ForecastConfig, forecastConfigSchema } from './config.js';
-export { type CsvSeries, medianStep, parseSeriesCsv, parseTimestamp } from './csv.js';
+export { type CsvSeries, medianStep, parseSeriesCsv } from './csv.js';
 export {
   type CapacityResource,
   type CapacityRow,

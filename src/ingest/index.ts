@@ -1,6 +1,5 @@
 /** Ingest: the pipeline every sample enters through, and one decoder/route per wire protocol. */
 
-export { parseTimestamp, parseTimestampValueCsv } from './import/csv.js';
 export { type PrometheusReadOptions, readPrometheus } from './import/prometheus.js';
 export { type SendTotals, sendToVigil } from './import/send.js';
 export * from './influx/index.js';

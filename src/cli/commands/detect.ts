@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
-import { type Labels, type Logger, parseDuration, VigilError } from '../../core/index.js';
+import { type Labels, type Logger, parseDuration, parseTimestamp, VigilError } from '../../core/index.js';
 import {
   type HostCsvLayout,
   type HostCsvRow,
@@ -9,7 +9,6 @@ import {
   hostCsvLayout,
   inferKind,
   parseHostRow,
-  parseTimestamp,
   SeriesModel,
 } from '../../detect/index.js';
 import { addCommonOptions, configFor, fail, loggerFor } from '../options.js';

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import type { Command } from 'commander';
-import { type Labels, parseDuration, parseSelector, VigilError } from '../../core/index.js';
-import { parseTimestampValueCsv, readPrometheus, type SendTotals, sendToVigil } from '../../ingest/index.js';
+import { type Labels, parseDuration, parseSelector, parseTimestampValueCsv, VigilError } from '../../core/index.js';
+import { readPrometheus, type SendTotals, sendToVigil } from '../../ingest/index.js';
 import { fail } from '../options.js';
 
 function progress(label: string, fraction: number, totals: SendTotals): void {
@@ -65,7 +65,7 @@ export function registerImport(program: Command): void {
             }
           }
           for (const [i, file] of (flags.csv ?? []).entries()) {
-            const { timestamps, values } = parseTimestampValueCsv(readFileSync(file, 'utf8'), file);
+            const { timestamps, values } = parseTimestampValueCsv(readFileSync(file, 'utf8'), { source: file, numbers: 'auto' });
             const name = basename(file)
               .replace(/\.[^.]*$/, '')
               .replace(/[^a-zA-Z0-9_:]/g, '_');

@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { VigilError } from '../../core/index.js';
+import { parseTimestamp, VigilError } from '../../core/index.js';
 
 /** One NAB data file read into memory: raw timestamp and value strings (echoed verbatim) and parsed numbers. */
 export interface NabSeries {
@@ -10,16 +10,6 @@ export interface NabSeries {
   valueText: string[];
   t: Float64Array;
   v: Float64Array;
-}
-
-/** Parses `YYYY-MM-DD HH:MM:SS[.ffffff]` (as UTC) or Unix milliseconds into Unix milliseconds; NaN when neither. */
-export function parseTimestamp(text: string): number {
-  const s = text.trim();
-  if (/^-?\d+(\.\d+)?$/.test(s)) return Number(s);
-  const m = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?Z?$/.exec(s);
-  if (m === null) return Number.NaN;
-  const frac = m[7] === undefined ? 0 : Number(`0.${m[7]}`) * 1000;
-  return Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6] ?? 0)) + frac;
 }
 
 /** Reads a `timestamp,value[,...]` CSV file with a header row. */

@@ -1,25 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, TEST_AGENT_KEY, type TestServer } from '../../../test/support/server.js';
-import { parseTimestamp, parseTimestampValueCsv } from './csv.js';
 import { readPrometheus } from './prometheus.js';
 import { type SendTotals, sendToVigil } from './send.js';
-
-describe('parseTimestampValueCsv', () => {
-  it('reads NAB-style dates, Unix seconds and ms, with or without a header', () => {
-    expect(parseTimestamp('2014-04-10 07:15:00')).toBe(Date.UTC(2014, 3, 10, 7, 15, 0));
-    expect(parseTimestamp('1763800000')).toBe(1763800000000);
-    expect(parseTimestamp('1763800000123')).toBe(1763800000123);
-    expect(parseTimestamp('yesterday')).toBeNull();
-    const r = parseTimestampValueCsv('timestamp,value\n2014-04-10 07:15:00,1.5\n2014-04-10 07:20:00,NaN\n');
-    expect(r.timestamps).toEqual([Date.UTC(2014, 3, 10, 7, 15), Date.UTC(2014, 3, 10, 7, 20)]);
-    expect(r.values[0]).toBe(1.5);
-    expect(Number.isNaN(r.values[1])).toBe(true);
-  });
-
-  it('names the line of a bad row', () => {
-    expect(() => parseTimestampValueCsv('t,v\n1763800000,1\n1763800060,abc\n', 'x.csv')).toThrow('x.csv line 3: cannot read value "abc"');
-  });
-});
 
 describe('import into a real server', () => {
   let srv: TestServer;
