@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
@@ -6,6 +5,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { selfSignedCert } from '../../test/support/tls.js';
 import { BatchBuilder } from './batch.js';
 import { ProbeRunner, parseProbeSpec, probeHttp, probeTcp } from './probes.js';
 
@@ -32,28 +32,8 @@ beforeAll(async () => {
   httpUrl = `http://127.0.0.1:${await listen(http.createServer(handler))}`;
   try {
     // A self-signed certificate valid for 30 days, to check the reported expiry.
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'rsa:2048',
-        '-nodes',
-        '-subj',
-        '/CN=localhost',
-        '-days',
-        '30',
-        '-keyout',
-        join(dir, 'k.pem'),
-        '-out',
-        join(dir, 'c.pem'),
-      ],
-      { stdio: 'ignore' },
-    );
-    const port = await listen(
-      https.createServer({ key: readFileSync(join(dir, 'k.pem')), cert: readFileSync(join(dir, 'c.pem')) }, handler),
-    );
+    const tls = selfSignedCert(dir, 30);
+    const port = await listen(https.createServer({ key: readFileSync(tls.keyFile), cert: readFileSync(tls.certFile) }, handler));
     httpsUrl = `https://127.0.0.1:${port}`;
     tlsAvailable = true;
   } catch {

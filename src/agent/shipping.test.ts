@@ -1,9 +1,9 @@
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
+import { type SelfSignedCert, selfSignedCert } from '../../test/support/tls.js';
 import { type AgentOptions, createAgent } from './agent.js';
 import { encodeBatch } from './batch.js';
 import { IngestReceiver, type ReceiverAction } from './test-receiver.js';
@@ -173,36 +173,21 @@ describe('shipping', () => {
 
   it('ships over TLS to a server whose certificate is signed by the CA in caFile, and refuses it without', async (ctx) => {
     const d = tempDir();
+    let tls: SelfSignedCert | undefined;
     try {
-      execFileSync(
-        'openssl',
-        [
-          'req',
-          '-x509',
-          '-newkey',
-          'rsa:2048',
-          '-nodes',
-          '-subj',
-          '/CN=127.0.0.1',
-          '-addext',
-          'subjectAltName=IP:127.0.0.1',
-          '-days',
-          '2',
-          '-keyout',
-          join(d, 'k.pem'),
-          '-out',
-          join(d, 'c.pem'),
-        ],
-        { stdio: 'ignore' },
-      );
+      tls = selfSignedCert(d);
     } catch {
-      ctx.skip();
+      // No openssl on this machine.
     }
-    const r = new IngestReceiver({ key: KEY, tls: { key: readFileSync(join(d, 'k.pem')), cert: readFileSync(join(d, 'c.pem')) } });
+    if (tls === undefined) {
+      ctx.skip();
+      return;
+    }
+    const r = new IngestReceiver({ key: KEY, tls: { key: readFileSync(tls.keyFile), cert: readFileSync(tls.certFile) } });
     await r.start();
     cleanups.push(() => r.stop());
     expect(r.url).toMatch(/^https:/);
-    const trusted = agentFor(r, { intervalMs: 60_000, caFile: join(d, 'c.pem'), hostId: 'tls-ok' });
+    const trusted = agentFor(r, { intervalMs: 60_000, caFile: tls.certFile, hostId: 'tls-ok' });
     expect(await trusted.runOnce(5000)).toBe(true);
     const untrusted = agentFor(r, { intervalMs: 60_000, hostId: 'tls-bad' });
     expect(await untrusted.runOnce(500)).toBe(false);

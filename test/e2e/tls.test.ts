@@ -1,39 +1,20 @@
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../support/server.js';
+import { type SelfSignedCert, selfSignedCert } from '../support/tls.js';
 
 // Vigil serves HTTPS itself when given a certificate and key (for people without a reverse proxy).
 
 const dir = mkdtempSync(join(tmpdir(), 'vigil-tls-'));
 let srv: TestServer;
+let tls: SelfSignedCert;
 
 beforeAll(async () => {
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-days',
-      '1',
-      '-subj',
-      '/CN=127.0.0.1',
-      '-addext',
-      'subjectAltName=IP:127.0.0.1',
-      '-keyout',
-      join(dir, 'key.pem'),
-      '-out',
-      join(dir, 'cert.pem'),
-    ],
-    { stdio: 'ignore' },
-  );
-  srv = await startTestServer({ server: { tlsCert: join(dir, 'cert.pem'), tlsKey: join(dir, 'key.pem') } });
+  tls = selfSignedCert(dir, 1);
+  srv = await startTestServer({ server: { tlsCert: tls.certFile, tlsKey: tls.keyFile } });
 });
 afterAll(async () => {
   await srv?.dispose();
@@ -45,7 +26,7 @@ function get(
   headers: Record<string, string> = {},
 ): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = request(`${srv.url}${path}`, { ca: readFileSync(join(dir, 'cert.pem')), headers }, (res) => {
+    const req = request(`${srv.url}${path}`, { ca: readFileSync(tls.certFile), headers }, (res) => {
       let body = '';
       res.on('data', (d: Buffer) => {
         body += d.toString();
