@@ -53,6 +53,35 @@ describe('DetectionEngine', () => {
     }
   });
 
+  it('passes on where a series ended with a marker (the last sample of the batch), scoring the rest', { timeout: 20_000 }, async () => {
+    const engine = new DetectionEngine({ logger: silentLogger(), registry: new Registry(), workers: 1 });
+    await engine.start();
+    try {
+      const scored: ScoredBatch[] = [];
+      let waiter: (() => void) | undefined;
+      engine.onScores((_tenant, s) => {
+        scored.push(s);
+        waiter?.();
+      });
+      const next = () => new Promise<void>((res) => (waiter = res));
+      // A marker in the middle is skipped, not an end; a marker last ends the series.
+      let done = next();
+      const [b] = batch(0, 4, noise);
+      b!.values[1] = STALE_NAN;
+      b!.values[3] = STALE_NAN;
+      engine.push('default', [b!]);
+      await done;
+      expect(scored[0]?.map((x) => [x.timestamps, x.endedAt])).toEqual([[[T0, T0 + 2 * MIN], T0 + 3 * MIN]]);
+      // A batch that is only the marker still says so, with nothing scored.
+      done = next();
+      engine.push('default', [{ ...b!, timestamps: [T0 + 9 * MIN], values: [STALE_NAN] }]);
+      await done;
+      expect(scored[1]?.map((x) => [x.timestamps, x.endedAt])).toEqual([[[], T0 + 9 * MIN]]);
+    } finally {
+      await engine.stop();
+    }
+  });
+
   it('scores pushed samples within 100 ms, emits alert-level anomalies, saves and restores models', { timeout: 20_000 }, async () => {
     const dir = mkdtempSync(join(tmpdir(), 'vigil-detect-'));
     dirs.push(dir);

@@ -260,9 +260,12 @@ export class DetectionEngine {
     for (const input of batch) {
       // A staleness marker says the series ended; it is not a value to score (nor a missing one).
       const s = withoutStaleMarkers(input);
-      if (s.timestamps.length === 0) continue;
+      const last = input.values.length - 1;
+      const ended = last >= 0 && isStaleNaN(input.values[last] as number);
+      if (s.timestamps.length === 0 && !ended) continue;
       const series = seriesKey(s.labels);
       const item: WorkItem = { series, labels: s.labels, timestamps: s.timestamps, values: s.values };
+      if (ended) item.endedAt = input.timestamps[last] as number;
       const ex = this.excluded(tenant, s);
       if (ex !== undefined) item.excluded = ex;
       parts[this.workerOf(routeKey(s.labels, series))]?.push(item);

@@ -14,6 +14,8 @@ export interface ScoredSeries {
   upper: number[];
   /** Whether the series was still learning at its last sample. */
   learning: boolean;
+  /** The series ended with a staleness marker at this time, after its scored samples (see WorkItem). */
+  endedAt?: number;
 }
 
 /** Per-sample scores of one pushed batch. */
@@ -56,6 +58,11 @@ export interface WorkItem {
   values: number[];
   /** Per sample: 1 = excluded from learning (maintenance window), scored but never an anomaly. Absent when none is. */
   excluded?: Uint8Array;
+  /**
+   * The batch's last sample of this series was a staleness marker at this time (markers are never scored): the
+   * series ended, and so do its score and bands (`scoreSeries`). An item may carry only this, with no samples.
+   */
+  endedAt?: number;
 }
 
 /** Messages from the engine to a detection worker. */

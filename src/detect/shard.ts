@@ -102,6 +102,25 @@ export class DetectionShard {
     const seq = ++this.pushes;
     const models = this.tenantModels(tenant);
     for (const item of items) {
+      if (item.timestamps.length === 0) {
+        // Only an end (a staleness marker): nothing to score or learn. It is passed on for a series this shard has
+        // scored (whose score series it ends); a series known only by markers gets no model and no score series.
+        const e = models.get(item.series);
+        if (item.endedAt !== undefined && e !== undefined) {
+          const { series, labels, endedAt } = item;
+          scores.push({
+            series,
+            labels,
+            timestamps: [],
+            scores: [],
+            lower: [],
+            upper: [],
+            learning: e.model.learningInfo().learning,
+            endedAt,
+          });
+        }
+        continue;
+      }
       let e = models.get(item.series);
       if (e === undefined) {
         e = this.entry(tenant, new SeriesModel({ kind: inferKind(item.labels) }), item.labels);
@@ -153,7 +172,7 @@ export class DetectionShard {
           });
         }
       }
-      scores.push(out);
+      scores.push(item.endedAt === undefined ? out : { ...out, endedAt: item.endedAt });
     }
     const hosts: HostScoredSeries[] = [];
     for (const [tracker, host] of touched) {

@@ -233,6 +233,34 @@ describe.skipIf(!peerInstalled)('staleness markers and NaNs, compared with Prome
     }
   });
 
+  it("ends a series' anomaly score and bands at its marker, and starts them again when it comes back", async () => {
+    const score = async (kase: string, s: number) => {
+      const r = await get(
+        vigil.url,
+        '/api/v1/query',
+        { query: `vigil_anomaly_score{metric="stale_gauge",case="${kase}"}`, time: secs(at(s)) },
+        vigil.adminAuth,
+      );
+      return (r.body.data as { result: unknown[] }).result.length;
+    };
+    // Scores are stored once the detection workers have scored the samples: wait for the last ones.
+    for (let i = 0; (await score('gap', 420)) === 0; i++) {
+      if (i > 100) throw new Error('no anomaly score stored within 10 s');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const bands = await get(
+      vigil.url,
+      '/api/v1/query',
+      { query: '{__name__=~"vigil_expected_.*",metric="stale_gauge"}', time: secs(at(136)) },
+      vigil.adminAuth,
+    );
+    expect((bands.body.data as { result: unknown[] }).result).toEqual([]);
+    expect([await score('end', 120), await score('end', 136), await score('end', 200)]).toEqual([1, 0, 0]);
+    expect([await score('gap', 120), await score('gap', 136), await score('gap', 300)]).toEqual([1, 0, 1]);
+    // A series known only by its marker gets no score series at all.
+    expect(await score('only', 136)).toBe(0);
+  });
+
   describe("a user's NaN through Vigil's other protocols", () => {
     const ingestAuth = () => ({ authorization: vigil.agentAuth });
 
