@@ -32,7 +32,8 @@ describe('DetectionEngine', () => {
     for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
   });
 
-  it('never scores a staleness marker: the series ended, it did not take a value', { timeout: 20_000 }, async () => {
+  /** Pushes each batch to a one-worker engine in turn and gives what it scored for each. */
+  async function scoreEach(batches: SeriesSamples[][]): Promise<ScoredBatch[]> {
     const engine = new DetectionEngine({ logger: silentLogger(), registry: new Registry(), workers: 1 });
     await engine.start();
     try {
@@ -42,44 +43,35 @@ describe('DetectionEngine', () => {
         scored.push(s);
         waiter?.();
       });
-      const done = new Promise<void>((res) => (waiter = res));
-      const [b] = batch(0, 4, noise);
-      b!.values[2] = STALE_NAN;
-      engine.push('default', [b!]);
-      await done;
-      expect(scored.flat().flatMap((s) => s.timestamps)).toEqual([T0, T0 + MIN, T0 + 3 * MIN]);
+      for (const b of batches) {
+        const done = new Promise<void>((res) => (waiter = res));
+        engine.push('default', b);
+        await done;
+      }
+      return scored;
     } finally {
       await engine.stop();
     }
+  }
+
+  it('never scores a staleness marker: the series ended, it did not take a value', { timeout: 20_000 }, async () => {
+    const [b] = batch(0, 4, noise);
+    b!.values[2] = STALE_NAN;
+    const scored = await scoreEach([[b!]]);
+    expect(scored.flat().flatMap((s) => s.timestamps)).toEqual([T0, T0 + MIN, T0 + 3 * MIN]);
   });
 
   it('passes on where a series ended with a marker (the last sample of the batch), scoring the rest', { timeout: 20_000 }, async () => {
-    const engine = new DetectionEngine({ logger: silentLogger(), registry: new Registry(), workers: 1 });
-    await engine.start();
-    try {
-      const scored: ScoredBatch[] = [];
-      let waiter: (() => void) | undefined;
-      engine.onScores((_tenant, s) => {
-        scored.push(s);
-        waiter?.();
-      });
-      const next = () => new Promise<void>((res) => (waiter = res));
-      // A marker in the middle is skipped, not an end; a marker last ends the series.
-      let done = next();
-      const [b] = batch(0, 4, noise);
-      b!.values[1] = STALE_NAN;
-      b!.values[3] = STALE_NAN;
-      engine.push('default', [b!]);
-      await done;
-      expect(scored[0]?.map((x) => [x.timestamps, x.endedAt])).toEqual([[[T0, T0 + 2 * MIN], T0 + 3 * MIN]]);
-      // A batch that is only the marker still says so, with nothing scored.
-      done = next();
-      engine.push('default', [{ ...b!, timestamps: [T0 + 9 * MIN], values: [STALE_NAN] }]);
-      await done;
-      expect(scored[1]?.map((x) => [x.timestamps, x.endedAt])).toEqual([[[], T0 + 9 * MIN]]);
-    } finally {
-      await engine.stop();
-    }
+    // A marker in the middle is skipped, not an end; a marker last ends the series. A later batch that is only the
+    // marker still says so, with nothing scored.
+    const [b] = batch(0, 4, noise);
+    b!.values[1] = STALE_NAN;
+    b!.values[3] = STALE_NAN;
+    const scored = await scoreEach([[b!], [{ ...b!, timestamps: [T0 + 9 * MIN], values: [STALE_NAN] }]]);
+    expect(scored.map((batch) => batch.map((x) => [x.timestamps, x.endedAt]))).toEqual([
+      [[[T0, T0 + 2 * MIN], T0 + 3 * MIN]],
+      [[[], T0 + 9 * MIN]],
+    ]);
   });
 
   it('scores pushed samples within 100 ms, emits alert-level anomalies, saves and restores models', { timeout: 20_000 }, async () => {
