@@ -135,6 +135,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   });
   await detection.start();
   pipeline.onAppended((tenant, batch) => detection.push(tenant, batch));
+  // Ingest waits for detection rather than letting its backlog grow: every stored sample gets scored.
+  pipeline.addBackpressure(() => detection.behind());
   detection.onAnomaly((a) => {
     anomalies.add(a);
     hub.publish(a.tenant, 'anomaly', a);

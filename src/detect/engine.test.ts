@@ -74,6 +74,38 @@ describe('DetectionEngine', () => {
     ]);
   });
 
+  it('drops pushes while a worker is behind by more than its backlog bound, counts them, and catches up', { timeout: 20_000 }, async () => {
+    const registry = new Registry();
+    const engine = new DetectionEngine({ logger: silentLogger(), registry, workers: 1, maxBacklogSamples: 100, behindAtSamples: 50 });
+    await engine.start();
+    try {
+      let scoredSamples = 0;
+      engine.onScores((_tenant, s) => {
+        for (const x of s) scoredSamples += x.timestamps.length;
+      });
+      // Ten pushes of 60 samples in one turn of the event loop: the first is taken (an idle worker takes any size);
+      // with it in the backlog, 60 more would pass the bound of 100, so the other nine are dropped.
+      for (let k = 0; k < 10; k++) engine.push('default', batch(k * 60, 60, noise));
+      expect(engine.backlogSamples).toBe(60);
+      expect(engine.behind()).toBe('detection has 60 samples waiting to be scored');
+      const metric = async (name: string) => (await registry.getSingleMetric(name)?.get())?.values[0]?.value;
+      expect(await metric('vigil_detect_samples_dropped_total')).toBe(540);
+      expect(await metric('vigil_detect_backlog_samples')).toBe(60);
+      for (let i = 0; engine.backlogSamples > 0; i++) {
+        if (i > 200) throw new Error('backlog not worked off within 10 s');
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(scoredSamples).toBe(60);
+      expect(engine.behind()).toBeNull();
+      // Caught up: the next push is taken again.
+      engine.push('default', batch(600, 60, noise));
+      expect(engine.backlogSamples).toBe(60);
+      expect(await metric('vigil_detect_samples_total')).toBe(120);
+    } finally {
+      await engine.stop();
+    }
+  });
+
   it('scores pushed samples within 100 ms, emits alert-level anomalies, saves and restores models', { timeout: 20_000 }, async () => {
     const dir = mkdtempSync(join(tmpdir(), 'vigil-detect-'));
     dirs.push(dir);

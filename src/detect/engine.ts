@@ -52,6 +52,18 @@ export interface DetectionEngineOptions {
    * host's multivariate model. A row is also kept out when any of its samples is excluded by `exclude`.
    */
   excludeHost?: (tenant: string, host: string, t: number) => boolean;
+  /**
+   * Samples pushed to one worker and not yet scored above which further pushes to it are dropped (counted in
+   * `vigil_detect_samples_dropped_total`, warned about) instead of queued: a last bound, for when samples keep
+   * coming although `behind()` says to wait, so memory and the delay of every later anomaly stay bounded.
+   * Default 2,000,000 (about a second of scoring at the measured cost per sample).
+   */
+  maxBacklogSamples?: number;
+  /**
+   * Samples waiting to be scored (all workers) above which `behind()` says so; the server refuses new ingest
+   * requests meanwhile (429/503 with Retry-After), so senders slow down to what detection scores. Default 500,000.
+   */
+  behindAtSamples?: number;
 }
 
 /** What the state file holds. */
@@ -101,7 +113,13 @@ export class DetectionEngine {
   private nextId = 1;
   private timer: NodeJS.Timeout | undefined;
   private running = false;
+  private readonly maxBacklog: number;
+  private readonly behindAt: number;
+  /** Samples posted to each worker and not yet scored. */
+  private backlog: number[] = [];
+  private lastDropWarning = Number.NEGATIVE_INFINITY;
   private readonly samples: client.Counter | undefined;
+  private readonly dropped: client.Counter | undefined;
   private readonly anomalies: client.Counter<'severity'> | undefined;
   private readonly errors: client.Counter | undefined;
 
@@ -113,9 +131,25 @@ export class DetectionEngine {
     this.saveIntervalMs = opts.saveIntervalMs ?? 5 * 60_000;
     this.exclude = opts.exclude;
     this.excludeHost = opts.excludeHost;
+    this.maxBacklog = Math.max(1, opts.maxBacklogSamples ?? 2_000_000);
+    this.behindAt = Math.max(1, opts.behindAtSamples ?? 500_000);
     if (opts.registry !== undefined) {
       const registers = [opts.registry];
+      const backlog = this.backlog;
       this.samples = new client.Counter({ name: 'vigil_detect_samples_total', help: 'Samples scored by detection.', registers });
+      this.dropped = new client.Counter({
+        name: 'vigil_detect_samples_dropped_total',
+        help: 'Samples stored but not scored because detection was behind (its backlog was full).',
+        registers,
+      });
+      new client.Gauge({
+        name: 'vigil_detect_backlog_samples',
+        help: 'Samples handed to detection and not yet scored.',
+        registers,
+        collect() {
+          this.set(backlog.reduce((a, b) => a + b, 0));
+        },
+      });
       this.anomalies = new client.Counter({
         name: 'vigil_detect_anomalies_total',
         help: 'Alert-level anomalies emitted, by severity.',
@@ -130,6 +164,8 @@ export class DetectionEngine {
   async start(): Promise<void> {
     if (this.running) return;
     for (let i = 0; i < this.nWorkers; i++) this.workers.push(this.spawn(i));
+    this.backlog.length = 0;
+    for (let i = 0; i < this.nWorkers; i++) this.backlog.push(0);
     this.running = true;
     const saved = this.readState();
     if (saved.models.length > 0 || (saved.hosts?.length ?? 0) > 0) {
@@ -171,17 +207,53 @@ export class DetectionEngine {
     this.pending.clear();
   }
 
-  /** Hands a batch to the workers; never blocks (scoring happens off the event loop). Dropped when not running. */
+  /**
+   * Hands a batch to the workers; never blocks (scoring happens off the event loop). Dropped when not running;
+   * a worker's share is dropped while its backlog is full (see `maxBacklogSamples`).
+   */
   push(tenant: string, batch: readonly SeriesSamples[]): void {
     if (!this.running) return;
     const parts = this.shard(tenant, batch);
     const excludedHosts = this.excludedHosts(tenant, batch);
-    let n = 0;
-    for (const items of parts) for (const it of items) n += it.timestamps.length;
+    let posted = 0;
+    let dropped = 0;
     parts.forEach((items, i) => {
-      if (items.length > 0) this.post(i, { type: 'push', tenant, items, ...(excludedHosts ? { excludedHosts } : {}) });
+      if (items.length === 0) return;
+      let n = 0;
+      for (const it of items) n += it.timestamps.length;
+      const backlog = this.backlog[i] ?? 0;
+      if (backlog > 0 && backlog + n > this.maxBacklog) {
+        dropped += n;
+        return;
+      }
+      this.backlog[i] = backlog + n;
+      posted += n;
+      this.post(i, { type: 'push', tenant, items, samples: n, ...(excludedHosts ? { excludedHosts } : {}) });
     });
-    this.samples?.inc(n);
+    this.samples?.inc(posted);
+    if (dropped > 0) this.onDropped(dropped);
+  }
+
+  /** Samples handed to the workers and not yet scored. */
+  get backlogSamples(): number {
+    return this.backlog.reduce((a, b) => a + b, 0);
+  }
+
+  /** Why new samples should wait (more than `behindAtSamples` wait to be scored), or null. */
+  behind(): string | null {
+    const n = this.backlogSamples;
+    return n > this.behindAt ? `detection has ${n} samples waiting to be scored` : null;
+  }
+
+  private onDropped(n: number): void {
+    this.dropped?.inc(n);
+    const now = Date.now();
+    if (now - this.lastDropWarning < 60_000) return;
+    this.lastDropWarning = now;
+    this.log.warn(
+      { dropped: n, backlog: this.backlogSamples, maxBacklogSamples: this.maxBacklog },
+      'detection is behind ingest: samples are stored but not scored (vigil_detect_samples_dropped_total)',
+    );
   }
 
   /**
@@ -352,11 +424,20 @@ export class DetectionEngine {
 
   private spawn(index: number): Worker {
     const w = startWorker(siblingModule(import.meta.url, 'worker'));
-    w.on('message', (m: FromWorker) => this.onMessage(m));
+    w.on('message', (m: FromWorker) => {
+      // Pushes are answered in order, one message each; what a dead worker held is forgotten below.
+      if ((m.type === 'scored' || m.type === 'error') && m.samples !== undefined && this.workers[index] === w) {
+        this.backlog[index] = Math.max(0, (this.backlog[index] ?? 0) - m.samples);
+      }
+      this.onMessage(m);
+    });
     w.on('error', (e) => {
       this.errors?.inc();
       this.log.error({ err: e, worker: index }, 'detection worker failed; restarting it');
-      if (this.running && this.workers[index] === w) this.workers[index] = this.spawn(index);
+      if (this.running && this.workers[index] === w) {
+        this.backlog[index] = 0;
+        this.workers[index] = this.spawn(index);
+      }
     });
     return w;
   }

@@ -67,7 +67,7 @@ export interface WorkItem {
 
 /** Messages from the engine to a detection worker. */
 export type ToWorker =
-  | { type: 'push'; tenant: string; items: WorkItem[]; excludedHosts?: ExcludedHostTimes }
+  | { type: 'push'; tenant: string; items: WorkItem[]; samples: number; excludedHosts?: ExcludedHostTimes }
   | { type: 'train'; id: number; tenant: string; items: WorkItem[]; excludedHosts?: ExcludedHostTimes }
   | { type: 'restore'; models: SavedModel[]; hosts: SavedHostModel[] }
   | { type: 'feedback'; id: number; tenant: string; series: string; start: number; end: number; kind: 'expected' | 'anomaly' }
@@ -77,6 +77,7 @@ export type ToWorker =
 
 /** Messages from a detection worker to the engine. */
 export type FromWorker =
-  | { type: 'scored'; tenant: string; scores: ScoredBatch; hosts: HostScoredSeries[]; anomalies: Anomaly[] }
+  | { type: 'scored'; tenant: string; scores: ScoredBatch; hosts: HostScoredSeries[]; anomalies: Anomaly[]; samples: number }
   | { type: 'reply'; id: number; result: unknown }
-  | { type: 'error'; message: string };
+  /** `samples`: those of the failed push, when a push failed (the engine counts them as done). */
+  | { type: 'error'; message: string; samples?: number };

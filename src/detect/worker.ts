@@ -22,7 +22,7 @@ port.on('message', (m: ToWorker) => {
     switch (m.type) {
       case 'push': {
         const r = shard.push(m.tenant, m.items, hostOptions(m.excludedHosts));
-        send({ type: 'scored', tenant: m.tenant, scores: r.scores, hosts: r.hosts, anomalies: r.anomalies });
+        send({ type: 'scored', tenant: m.tenant, scores: r.scores, hosts: r.hosts, anomalies: r.anomalies, samples: m.samples });
         break;
       }
       case 'train':
@@ -45,6 +45,7 @@ port.on('message', (m: ToWorker) => {
         break;
     }
   } catch (e) {
-    send({ type: 'error', message: e instanceof Error ? (e.stack ?? e.message) : String(e) });
+    const message = e instanceof Error ? (e.stack ?? e.message) : String(e);
+    send(m.type === 'push' ? { type: 'error', message, samples: m.samples } : { type: 'error', message });
   }
 });

@@ -132,4 +132,18 @@ describe('IngestPipeline.stream', () => {
     await pending;
     expect(store.sampleCount).toBe(200);
   });
+
+  it('refuses new requests while a consumer added with addBackpressure is behind, saying why', async () => {
+    const { p, storage } = pipeline();
+    let behind: string | null = 'detection has 600000 samples waiting to be scored';
+    p.addBackpressure(() => behind);
+    await expect(p.write('t', [series('a', range(1, 10))])).rejects.toMatchObject({
+      code: 'OVERLOADED',
+      message: 'detection has 600000 samples waiting to be scored; retry later',
+    });
+    await expect(p.stream('t', 'influx').write([series('b', range(1, 10))])).rejects.toMatchObject({ code: 'OVERLOADED' });
+    expect((storage as MemoryStore).sampleCount).toBe(0);
+    behind = null;
+    await expect(p.write('t', [series('a', range(1, 10))])).resolves.toMatchObject({ accepted: 10 });
+  });
 });

@@ -121,6 +121,7 @@ export class IngestPipeline {
   private readonly maxPerRequest: number;
   private readonly sliceSamples: number;
   private readonly listeners: AppendedListener[] = [];
+  private readonly downstream: (() => string | null)[] = [];
   /**
    * Label sets already validated, normalised (and frozen), by the frozen label object a decoder shares between
    * requests (remote_write's label cache): a sender repeats the same series in every request.
@@ -168,6 +169,15 @@ export class IngestPipeline {
   /** Subscribes to durably stored samples; listeners must not throw and must not block. */
   onAppended(listener: AppendedListener): void {
     this.listeners.push(listener);
+  }
+
+  /**
+   * Adds a check of a consumer of stored samples (detection): while it answers a reason (it is behind), new
+   * requests are refused with OVERLOADED like a full queue, so senders slow down instead of the consumer's backlog
+   * growing; null lets them in.
+   */
+  addBackpressure(behind: () => string | null): void {
+    this.downstream.push(behind);
   }
 
   /** The label limits series are checked against; a decoder that checks labels itself uses these (WriteOptions). */
@@ -226,11 +236,17 @@ export class IngestPipeline {
     };
   }
 
-  /** Refuses with OVERLOADED when `total` more samples would overfill the queue (an empty queue takes anything). */
+  /**
+   * Refuses with OVERLOADED when `total` more samples would overfill the queue (an empty queue takes anything) or
+   * a consumer added with `addBackpressure` is behind.
+   */
   private admit(total: number, protocol: string): void {
-    if (this.queued + total > this.maxQueued && this.queued > 0) {
+    let reason: string | null = null;
+    if (this.queued + total > this.maxQueued && this.queued > 0) reason = `ingest queue holds ${this.queued} samples`;
+    for (let i = 0; reason === null && i < this.downstream.length; i++) reason = (this.downstream[i] as () => string | null)();
+    if (reason !== null) {
       this.requests.inc({ protocol, outcome: 'overloaded' });
-      throw new VigilError('OVERLOADED', `ingest queue holds ${this.queued} samples; retry later`, { context: { retryAfterSeconds: 1 } });
+      throw new VigilError('OVERLOADED', `${reason}; retry later`, { context: { retryAfterSeconds: 1 } });
     }
   }
 

@@ -25,7 +25,7 @@ export interface RemoteWriteDecodersOptions {
   logger: Logger;
   /** Bodies smaller than this (compressed bytes) are decoded on the main thread, where they cost less than a round trip. */
   inlineBelowBytes?: number;
-  /** Compressed bytes queued for the workers above which `decode` refuses with OVERLOADED (429 + Retry-After). */
+  /** Compressed bytes queued for the workers above which `decode` refuses with OVERLOADED (the route answers 503 + Retry-After). */
   maxPendingBytes?: number;
 }
 

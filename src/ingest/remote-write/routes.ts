@@ -23,8 +23,9 @@ export interface RemoteWriteRouteDeps extends IngestRouteDeps {
 /**
  * Mounts `POST /api/v1/write`, the Prometheus remote_write 1.0 receiver. Answers as the spec asks:
  * 204 when every sample was stored; 4xx (never retried) for a body that cannot succeed, including one
- * where some samples were refused (the rest are stored, the JSON body says which and why); 429 with
- * Retry-After when the pipeline is behind and 5xx only for what may succeed on retry. The body is buffered
+ * where some samples were refused (the rest are stored, the JSON body says which and why); 503 with
+ * Retry-After when the pipeline is behind (not 429, which Prometheus drops by default) and 5xx only for what
+ * may succeed on retry. The body is buffered
  * (a snappy block can only be decompressed whole; bounded by the body limit), decoded on a decode worker (or
  * here in slices with the event loop free in between), then stored slice by slice; a body found malformed or
  * over the limits stores nothing (ADR 0008, ADR 0009).
@@ -81,6 +82,9 @@ async function handle(req: FastifyRequest, reply: FastifyReply, deps: RemoteWrit
     await reply.code(400).send(report);
   } catch (e) {
     const answer = errorAnswer(e);
+    // Prometheus retries 5xx but, unless `retry_on_http_429` (experimental, off by default) is set, drops a batch
+    // answered 429: when Vigil is behind, remote_write senders get 503 with Retry-After, which they all retry.
+    if (answer.code === 'OVERLOADED') answer.status = 503;
     logIfServerError(deps.logger, e, answer.status, REMOTE_WRITE_PROTOCOL);
     if (answer.retryAfterSeconds !== undefined) reply.header('retry-after', String(answer.retryAfterSeconds));
     await reply.code(answer.status).send({ error: { code: answer.code, message: answer.message } });
