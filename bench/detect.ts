@@ -3,7 +3,17 @@ import { runInNewContext } from 'node:vm';
 import { type Labels, mulberry32, seriesKey } from '../src/core/index.js';
 import { syntheticHost } from '../src/detect/host-synthetic.js';
 import { HostTracker } from '../src/detect/host-tracker.js';
-import { columnLabels, DEFAULT_DETECTOR_SETTINGS, DetectionShard, inferKind, SeriesModel } from '../src/detect/index.js';
+import {
+  columnLabels,
+  DEFAULT_DETECTOR_SETTINGS,
+  DetectionShard,
+  inferKind,
+  roundBand,
+  roundScore,
+  SeriesModel,
+} from '../src/detect/index.js';
+import { encodeChunk } from '../src/tsdb/chunk.js';
+import { CHUNK_SAMPLES } from '../src/tsdb/index.js';
 import type { BenchOptions, BenchResult } from './types.js';
 
 /** One sentence for `vigil bench --help`. */
@@ -175,6 +185,45 @@ function shardCost(
   return { shard_ns_per_sample: Math.round(without), shard_with_hosts_ns_per_sample: Math.round(withHost) };
 }
 
+/**
+ * What detection's output costs the store: chunk bytes per sample (timestamps included, chunks of CHUNK_SAMPLES)
+ * of the input, and of its score and expected bands as full doubles and as stored (rounded, precision.ts).
+ */
+function storedOutputCost(series: { name: string; values: Float64Array }[], samples: number, stepMs: number, t0: number): BenchResult {
+  const ts = Array.from({ length: samples }, (_, i) => t0 + i * stepMs);
+  const bytes = (vs: ArrayLike<number>) => {
+    let b = 0;
+    for (let i = 0; i < samples; i += CHUNK_SAMPLES) b += encodeChunk(ts, vs, i, Math.min(samples, i + CHUNK_SAMPLES)).length;
+    return b;
+  };
+  const sum = { input: 0, score: 0, band: 0, score_stored: 0, band_stored: 0 };
+  for (const s of series) {
+    const m = new SeriesModel({ kind: inferKind({ __name__: s.name }) });
+    const score = new Float64Array(samples);
+    const lower = new Float64Array(samples);
+    const upper = new Float64Array(samples);
+    for (let i = 0; i < samples; i++) {
+      const r = m.update(ts[i] as number, s.values[i] as number);
+      score[i] = r.score;
+      lower[i] = r.expected[0];
+      upper[i] = r.expected[1];
+    }
+    sum.input += bytes(s.values.subarray(0, samples));
+    sum.score += bytes(score);
+    sum.band += bytes(lower) + bytes(upper);
+    sum.score_stored += bytes(score.map(roundScore));
+    sum.band_stored += bytes(lower.map(roundBand)) + bytes(upper.map(roundBand));
+  }
+  const per = (b: number, n = 1) => Math.round((b / (n * samples * series.length)) * 100) / 100;
+  return {
+    stored_input_bytes_per_sample: per(sum.input),
+    stored_score_bytes_per_sample_unrounded: per(sum.score),
+    stored_band_bytes_per_sample_unrounded: per(sum.band, 2),
+    stored_score_bytes_per_sample: per(sum.score_stored),
+    stored_band_bytes_per_sample: per(sum.band_stored, 2),
+  };
+}
+
 /** Measures the per-series detector and the per-host model on one core. */
 export async function run(opts: BenchOptions): Promise<BenchResult> {
   const seriesCount = opts.quick ? 50 : 200;
@@ -224,6 +273,7 @@ export async function run(opts: BenchOptions): Promise<BenchResult> {
     series: seriesCount,
     samples_scored: scored,
     ...shardCost(series, opts.quick ? 1_000 : 3_000, stepMs, t0),
+    ...storedOutputCost(series.slice(0, 50), opts.quick ? 2_000 : 5_000, stepMs, t0),
     ...hostCost(opts),
   };
 }

@@ -11,6 +11,7 @@ export * from './nab/dataset.js';
 export * from './nab/evaluate.js';
 export * from './nab/isolation-forest.js';
 export * from './nab/scoring.js';
+export { roundBand, roundScore } from './precision.js';
 export type { HostModelInfo, ModelInfo, SavedHostModel, SavedModel, ScoredBatch, ScoredSeries } from './protocol.js';
 export { DetectionShard, type DetectionShardOptions, type ShardPushOptions, type ShardPushResult } from './shard.js';
 export * from './warm-start.js';

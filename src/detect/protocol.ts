@@ -3,7 +3,10 @@ import type { HostModelState, HostModelSummary } from './host-model.js';
 import type { HostScoredSeries } from './host-score.js';
 import type { ModelSummary, SeriesModelState } from './model.js';
 
-/** Scores of one series' samples from one pushed batch, for the API and PromQL (`vigil_anomaly_score`, …). */
+/**
+ * Scores of one series' samples from one pushed batch, for the API and PromQL (`vigil_anomaly_score`, …), at the
+ * precision they are stored with: scores to 0.001, bands to 4 significant digits (precision.ts).
+ */
 export interface ScoredSeries {
   /** Canonical series key (`seriesKey(labels)`). */
   series: string;

@@ -5,6 +5,7 @@ import type { HostModelSettings } from './host-model.js';
 import { HOST_SCORE_METRIC, type HostScoredSeries } from './host-score.js';
 import { type HostRow, HostTracker } from './host-tracker.js';
 import { DEFAULT_DETECTOR_SETTINGS, inferKind, SeriesModel } from './model.js';
+import { roundBand, roundScore } from './precision.js';
 import type { HostModelInfo, ModelInfo, SavedHostModel, SavedModel, ScoredBatch, WorkItem } from './protocol.js';
 
 /** Options of a detection shard. */
@@ -153,9 +154,10 @@ export class DetectionShard {
         const skip = item.excluded !== undefined && item.excluded[i] === 1;
         const r = e.model.update(t, v, !skip);
         tracker?.observe(e.slot, t, v, r.score, skip);
-        out.scores[i] = r.score;
-        out.lower[i] = r.expected[0];
-        out.upper[i] = r.expected[1];
+        // What is stored and charted, rounded (precision.ts); the anomaly below keeps the exact values.
+        out.scores[i] = roundScore(r.score);
+        out.lower[i] = roundBand(r.expected[0]);
+        out.upper[i] = roundBand(r.expected[1]);
         out.learning = r.learning;
         if (r.severity !== 'info' && !skip && !training && !isGoodNews(item.labels, v, r.expected)) {
           anomalies.push({
