@@ -105,7 +105,7 @@ async function buildLoad(w: Workload, start: number, prefix = 'bench'): Promise<
   return rounds;
 }
 
-function post(agent: Agent, url: URL, body: Buffer): Promise<number> {
+function post(agent: Agent, url: URL, body: Buffer, headers: Record<string, string>): Promise<number> {
   return new Promise((resolvePost, reject) => {
     const req = request(
       url,
@@ -117,6 +117,7 @@ function post(agent: Agent, url: URL, body: Buffer): Promise<number> {
           'content-encoding': 'snappy',
           'x-prometheus-remote-write-version': '0.1.0',
           'content-length': String(body.length),
+          ...headers,
         },
       },
       (res) => {
@@ -138,13 +139,27 @@ interface TargetResult {
   seconds: number;
   /** CPU ms of each server thread during the load, busiest first (Vigil: the main thread, then the decode worker). */
   thread_cpu_ms?: number[];
+  /** Requests sent again after a 503 or 429 (the full server pushing back while detection catches up). */
+  retried_requests?: number;
+}
+
+/** How `drive` talks to a target. */
+interface DriveOptions {
+  headers?: Record<string, string>;
+  /**
+   * Send a request answered 503 or 429 again, after a backoff as Prometheus' (30 ms, doubling, here at most 1 s),
+   * instead of counting it failed.
+   */
+  retry?: boolean;
 }
 
 /** Sends every round to `writeUrl` over `connections` keep-alive connections and measures wall time and the server's CPU and RSS. */
-async function drive(writeUrl: string, pid: number, rounds: Buffer[][], w: Workload): Promise<TargetResult> {
+async function drive(writeUrl: string, pid: number, rounds: Buffer[][], w: Workload, opts: DriveOptions = {}): Promise<TargetResult> {
   const agent = new Agent({ keepAlive: true, maxSockets: w.connections });
   const url = new URL(writeUrl);
+  const headers = opts.headers ?? {};
   let failed = 0;
+  let retried = 0;
   let peakRss = processRssBytes(pid) ?? 0;
   const rssTimer = setInterval(() => {
     peakRss = Math.max(peakRss, processRssBytes(pid) ?? 0);
@@ -157,7 +172,12 @@ async function drive(writeUrl: string, pid: number, rounds: Buffer[][], w: Workl
       const worker = async () => {
         while (next < reqs.length) {
           const body = reqs[next++] as Buffer;
-          const status = await post(agent, url, body);
+          let status = await post(agent, url, body, headers);
+          for (let backoff = 30; opts.retry === true && (status === 503 || status === 429); backoff = Math.min(1000, backoff * 2)) {
+            retried++;
+            await new Promise((r) => setTimeout(r, backoff));
+            status = await post(agent, url, body, headers);
+          }
           if (status < 200 || status >= 300) failed++;
         }
       };
@@ -178,11 +198,18 @@ async function drive(writeUrl: string, pid: number, rounds: Buffer[][], w: Workl
     peak_rss_mb: Math.round(peakRss / 1024 / 1024),
     failed_requests: failed,
     seconds: Number(seconds.toFixed(2)),
+    ...(opts.retry === true ? { retried_requests: retried } : {}),
   };
 }
 
 /** Starts the Vigil ingest server (this module in server role) as a child process so its CPU can be measured alone. */
-async function startVigilChild(): Promise<PeerProcess & { stored: () => Promise<Record<string, number>> }> {
+/** The two Vigil servers the bench starts: the ingest path alone, or the whole server (detection, alerting, …). */
+type VigilRole = 'ingest-server' | 'full-server';
+
+/** Agent key of the full server the bench starts (a throwaway store on loopback). */
+const BENCH_AGENT_KEY = 'vgl_ak_bench-ingest-0123456789';
+
+async function startVigilChild(role: VigilRole): Promise<PeerProcess & { stored: () => Promise<Record<string, number>> }> {
   const dir = mkdtempSync(join(tmpdir(), 'vigil-bench-ingest-'));
   const execArgv = [...process.execArgv];
   if (SELF.endsWith('.ts') && !execArgv.some((a) => a.includes('tsx'))) execArgv.push('--import', 'tsx');
@@ -190,7 +217,7 @@ async function startVigilChild(): Promise<PeerProcess & { stored: () => Promise<
   // profiles of its threads (NODE_OPTIONS refuses --cpu-prof, and would profile the load generator too).
   execArgv.push(...(process.env.VIGIL_BENCH_SERVER_FLAGS ?? '').split(' ').filter((f) => f !== ''));
   const child = spawn(process.execPath, [...execArgv, SELF], {
-    env: { ...process.env, [ROLE_ENV]: 'ingest-server', VIGIL_BENCH_DIR: dir },
+    env: { ...process.env, [ROLE_ENV]: role, VIGIL_BENCH_DIR: dir },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const lines = createInterface({ input: child.stdout });
@@ -213,6 +240,7 @@ async function startVigilChild(): Promise<PeerProcess & { stored: () => Promise<
     cpuSeconds: () => processCpuSeconds(pid) ?? 0,
     log: () => '',
     async stored() {
+      if (role === 'full-server') return metricsOf(url);
       const res = await fetch(`${url}/bench/stats`);
       return (await res.json()) as Record<string, number>;
     },
@@ -222,6 +250,45 @@ async function startVigilChild(): Promise<PeerProcess & { stored: () => Promise<
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** The full server's own figures the bench reads from its `/metrics`. */
+async function metricsOf(url: string): Promise<Record<string, number>> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const out: Record<string, number> = {};
+  for (const name of [
+    'vigil_detect_backlog_samples',
+    'vigil_detect_samples_total',
+    'vigil_detect_samples_dropped_total',
+    'vigil_tsdb_samples_appended_total',
+    'vigil_ingest_samples_accepted_total',
+  ]) {
+    let sum = 0;
+    for (const m of text.matchAll(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'gm'))) sum += Number(m[1]);
+    out[name] = sum;
+  }
+  return out;
+}
+
+/** The whole Vigil server (`startServer`, no local agent) on a throwaway store, as `vigil server` runs it. */
+async function fullServerMain(): Promise<void> {
+  const { configSchema } = await import('../src/core/index.js');
+  const { startServer } = await import('../src/api/index.js');
+  const config = configSchema.parse({
+    server: {
+      host: '127.0.0.1',
+      port: 0,
+      data: process.env.VIGIL_BENCH_DIR as string,
+      localAgent: false,
+      agentKey: BENCH_AGENT_KEY,
+      adminPassword: 'bench-admin-password',
+    },
+  });
+  const server = await startServer({ config });
+  process.stdout.write(`${JSON.stringify({ url: server.url })}\n`);
+  process.once('SIGTERM', () => {
+    void server.close().finally(() => process.exit(0));
+  });
 }
 
 /** Server role: Fastify + remote_write route + IngestPipeline + the embedded store, with a listener standing in for detection's queue. */
@@ -364,6 +431,8 @@ const WARMUP: Workload = { ...FULL, series: 5_000, samplesPerSeries: 20 };
 
 /** Rounds of the three targets in a full run; figures are the median round (the quick run has one). */
 const REPEATS = 5;
+/** Fresh full servers measured after the rounds (see fullServer). */
+const FULL_SERVER_REPEATS = 3;
 
 interface Target {
   name: 'vigil' | 'prometheus' | 'victoriametrics';
@@ -408,7 +477,7 @@ export async function run(opts: BenchOptions): Promise<BenchResult> {
     load_average_at_start: loadAverage(),
   };
   const targets: Target[] = [
-    { name: 'vigil', label: 'Vigil', start: () => startVigilChild(), reason: '' },
+    { name: 'vigil', label: 'Vigil', start: () => startVigilChild('ingest-server'), reason: '' },
     {
       name: 'prometheus',
       label: 'Prometheus',
@@ -468,10 +537,55 @@ export async function run(opts: BenchOptions): Promise<BenchResult> {
     result.rounds_vigil_faster = vigilRuns.filter((r, i) => r.samples_per_s > (promRuns[i] as TargetResult).samples_per_s).length;
   }
 
+  result.vigil_full_server = await fullServer(rounds, warmup, w, opts);
+
   opts.log('ingest: Vigil stages, one request at a time in process…');
   result.vigil_stages = await stages(rounds, w);
   opts.log(`ingest: stages ${JSON.stringify(result.vigil_stages)}`);
   return result;
+}
+
+/**
+ * The same load sent to the whole Vigil server (`startServer`: ingest, detection scoring every sample and storing
+ * its score and bands, alerting, the live stream) with the agent key, retrying what it pushes back (503 while
+ * detection catches up) as Prometheus would. Two throughputs: until the last request is acknowledged, and until
+ * the last sample is scored. Median of FULL_SERVER_REPEATS fresh servers.
+ */
+async function fullServer(rounds: Buffer[][], warmup: Buffer[][], w: Workload, opts: BenchOptions): Promise<BenchResult> {
+  const samples = w.series * w.samplesPerSeries;
+  const headers = { authorization: `Bearer ${BENCH_AGENT_KEY}` };
+  const runs: (TargetResult & { scored_samples_per_s: number; dropped_samples: number; scored_samples: number })[] = [];
+  for (let round = 1; round <= (opts.quick ? 1 : FULL_SERVER_REPEATS); round++) {
+    const server = await startVigilChild('full-server');
+    try {
+      if (!opts.quick) await drive(`${server.url}/api/v1/write`, server.pid, warmup, WARMUP, { headers, retry: true });
+      const before = threadCpu(server.pid);
+      const m0 = await server.stored();
+      const t0 = performance.now();
+      const r = await drive(`${server.url}/api/v1/write`, server.pid, rounds, w, { headers, retry: true });
+      let m = await server.stored();
+      for (const limit = performance.now() + 60_000; (m.vigil_detect_backlog_samples ?? 0) > 0 && performance.now() < limit; ) {
+        await new Promise((res) => setTimeout(res, 20));
+        m = await server.stored();
+      }
+      const scoredSeconds = (performance.now() - t0) / 1000;
+      r.thread_cpu_ms = threadCpuSpent(before, threadCpu(server.pid));
+      const run = {
+        ...r,
+        scored_samples_per_s: Math.round(samples / scoredSeconds),
+        scored_samples: (m.vigil_detect_samples_total ?? 0) - (m0.vigil_detect_samples_total ?? 0),
+        dropped_samples: (m.vigil_detect_samples_dropped_total ?? 0) - (m0.vigil_detect_samples_dropped_total ?? 0),
+      };
+      runs.push(run);
+      opts.log(
+        `ingest: full server ${run.samples_per_s} samples/s acknowledged, ${run.scored_samples_per_s} scored, ${run.retried_requests} requests retried, ${run.dropped_samples} dropped from scoring (load ${loadAverage()[0]})`,
+      );
+    } finally {
+      await server.stop();
+    }
+  }
+  const mid = summarise(runs);
+  return { ...mid, scored_runs_samples_per_s: runs.map((r) => r.scored_samples_per_s) };
 }
 
 /** CPU time so far of each thread of a process, in ms, by thread id (from /proc; empty where there is none). */
@@ -506,8 +620,9 @@ function loadAverage(): number[] {
   return loadavg().map((x) => Number(x.toFixed(2)));
 }
 
-if (process.env[ROLE_ENV] === 'ingest-server' && process.argv[1] !== undefined && resolve(process.argv[1]) === SELF) {
-  serverMain().catch((e: unknown) => {
+const role = process.env[ROLE_ENV];
+if ((role === 'ingest-server' || role === 'full-server') && process.argv[1] !== undefined && resolve(process.argv[1]) === SELF) {
+  (role === 'full-server' ? fullServerMain() : serverMain()).catch((e: unknown) => {
     process.stderr.write(`bench ingest server failed: ${String(e)}\n`);
     process.exit(1);
   });

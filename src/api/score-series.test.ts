@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isStaleNaN } from '../core/index.js';
-import { scoreSeries } from './score-series.js';
+import { ScoreSeriesBuilder, scoreSeries } from './score-series.js';
 
 const scored = { labels: { __name__: 'cpu', host: 'a' }, timestamps: [1000, 2000], scores: [0.1, 0.9], lower: [1, 2], upper: [3, 4] };
 
@@ -33,5 +33,19 @@ describe('scoreSeries', () => {
       ['vigil_expected_lower', [5000], [true]],
       ['vigil_expected_upper', [5000], [true]],
     ]);
+  });
+
+  it('gives the store the same frozen, canonical label sets batch after batch, per tenant', () => {
+    const builder = new ScoreSeriesBuilder();
+    const a = builder.build('t1', [{ ...scored, series: 'cpu{host="a"}' }]);
+    const b = builder.build('t1', [{ ...scored, labels: { host: 'a', __name__: 'cpu' }, series: 'cpu{host="a"}' }]);
+    const other = builder.build('t2', [{ ...scored, series: 'cpu{host="a"}' }]);
+    expect(a.map((s) => s.labels)).toEqual(scoreSeries([scored]).map((s) => s.labels));
+    for (let i = 0; i < 3; i++) {
+      expect(b[i]?.labels).toBe(a[i]?.labels);
+      expect(other[i]?.labels).not.toBe(a[i]?.labels);
+      expect(Object.isFrozen(a[i]?.labels)).toBe(true);
+      expect(Object.keys(a[i]?.labels ?? {})).toEqual(['__name__', 'host', 'metric']);
+    }
   });
 });

@@ -51,7 +51,7 @@ import { registerHostRoutes } from './routes/hosts.js';
 import { registerModelRoutes } from './routes/models.js';
 import { registerStaticRoutes } from './routes/static.js';
 import { registerStreamRoutes } from './routes/stream.js';
-import { scoreSeries } from './score-series.js';
+import { ScoreSeriesBuilder } from './score-series.js';
 
 /** Options for a whole Vigil server. */
 export interface ServerOptions {
@@ -142,8 +142,9 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     hub.publish(a.tenant, 'anomaly', a);
   });
   // Scores and bands are stored as series (not through the pipeline, so they are not scored themselves).
+  const scoreSeries = new ScoreSeriesBuilder();
   detection.onScores((tenant, scored) => {
-    storage.append(tenant, scoreSeries(scored)).catch((e: unknown) => log.warn({ err: e }, 'storing anomaly scores failed'));
+    storage.append(tenant, scoreSeries.build(tenant, scored)).catch((e: unknown) => log.warn({ err: e }, 'storing anomaly scores failed'));
   });
   detection.onHostScores((tenant, scored) => {
     storage.append(tenant, hostScoreSeries(scored)).catch((e: unknown) => log.warn({ err: e }, 'storing host scores failed'));

@@ -113,6 +113,8 @@ export class DetectionEngine {
   private nextId = 1;
   private timer: NodeJS.Timeout | undefined;
   private running = false;
+  /** Series keys of the frozen label sets ingest hands over batch after batch (their keys are built once). */
+  private readonly keys = new WeakMap<Labels, string>();
   private readonly maxBacklog: number;
   private readonly behindAt: number;
   /** Samples posted to each worker and not yet scored. */
@@ -335,7 +337,7 @@ export class DetectionEngine {
       const last = input.values.length - 1;
       const ended = last >= 0 && isStaleNaN(input.values[last] as number);
       if (s.timestamps.length === 0 && !ended) continue;
-      const series = seriesKey(s.labels);
+      const series = this.keyOf(s.labels);
       const item: WorkItem = { series, labels: s.labels, timestamps: s.timestamps, values: s.values };
       if (ended) item.endedAt = input.timestamps[last] as number;
       const ex = this.excluded(tenant, s);
@@ -343,6 +345,16 @@ export class DetectionEngine {
       parts[this.workerOf(routeKey(s.labels, series))]?.push(item);
     }
     return parts;
+  }
+
+  private keyOf(labels: Labels): string {
+    if (!Object.isFrozen(labels)) return seriesKey(labels);
+    let key = this.keys.get(labels);
+    if (key === undefined) {
+      key = seriesKey(labels);
+      this.keys.set(labels, key);
+    }
+    return key;
   }
 
   private ready(): void {
