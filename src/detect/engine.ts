@@ -18,6 +18,7 @@ import {
   VigilError,
 } from '../core/index.js';
 import type { HostScoredSeries } from './host-score.js';
+import { unpackScores } from './packed-scores.js';
 import type {
   ExcludedHostTimes,
   FromWorker,
@@ -119,6 +120,8 @@ export class DetectionEngine {
   private readonly behindAt: number;
   /** Samples posted to each worker and not yet scored. */
   private backlog: number[] = [];
+  /** The items of each worker's pushes not yet answered, oldest first (their answers carry only numbers). */
+  private inflight: WorkItem[][][] = [];
   private lastDropWarning = Number.NEGATIVE_INFINITY;
   private readonly samples: client.Counter | undefined;
   private readonly dropped: client.Counter | undefined;
@@ -167,7 +170,11 @@ export class DetectionEngine {
     if (this.running) return;
     for (let i = 0; i < this.nWorkers; i++) this.workers.push(this.spawn(i));
     this.backlog.length = 0;
-    for (let i = 0; i < this.nWorkers; i++) this.backlog.push(0);
+    this.inflight.length = 0;
+    for (let i = 0; i < this.nWorkers; i++) {
+      this.backlog.push(0);
+      this.inflight.push([]);
+    }
     this.running = true;
     const saved = this.readState();
     if (saved.models.length > 0 || (saved.hosts?.length ?? 0) > 0) {
@@ -230,6 +237,7 @@ export class DetectionEngine {
       }
       this.backlog[i] = backlog + n;
       posted += n;
+      this.inflight[i]?.push(items);
       this.post(i, { type: 'push', tenant, items, samples: n, ...(excludedHosts ? { excludedHosts } : {}) });
     });
     this.samples?.inc(posted);
@@ -438,25 +446,32 @@ export class DetectionEngine {
     const w = startWorker(siblingModule(import.meta.url, 'worker'));
     w.on('message', (m: FromWorker) => {
       // Pushes are answered in order, one message each; what a dead worker held is forgotten below.
+      let items: WorkItem[] | undefined;
       if ((m.type === 'scored' || m.type === 'error') && m.samples !== undefined && this.workers[index] === w) {
         this.backlog[index] = Math.max(0, (this.backlog[index] ?? 0) - m.samples);
+        items = this.inflight[index]?.shift();
       }
-      this.onMessage(m);
+      this.onMessage(m, items);
     });
     w.on('error', (e) => {
       this.errors?.inc();
       this.log.error({ err: e, worker: index }, 'detection worker failed; restarting it');
       if (this.running && this.workers[index] === w) {
         this.backlog[index] = 0;
+        this.inflight[index] = [];
         this.workers[index] = this.spawn(index);
       }
     });
     return w;
   }
 
-  private onMessage(m: FromWorker): void {
+  /** Handles a worker's message; `items` are those of the push it answers, if it answers one. */
+  private onMessage(m: FromWorker, items: WorkItem[] | undefined): void {
     if (m.type === 'scored') {
-      for (const l of this.scoreListeners) this.safe(() => l(m.tenant, m.scores));
+      if (items !== undefined && this.scoreListeners.length > 0) {
+        const scores = unpackScores(items, m.scores);
+        for (const l of this.scoreListeners) this.safe(() => l(m.tenant, scores));
+      }
       if (m.hosts.length > 0) for (const l of this.hostScoreListeners) this.safe(() => l(m.tenant, m.hosts));
       for (const a of m.anomalies) {
         this.anomalies?.inc({ severity: a.severity });

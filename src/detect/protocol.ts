@@ -2,6 +2,7 @@ import type { Anomaly, Labels } from '../core/index.js';
 import type { HostModelState, HostModelSummary } from './host-model.js';
 import type { HostScoredSeries } from './host-score.js';
 import type { ModelSummary, SeriesModelState } from './model.js';
+import type { PackedScores } from './packed-scores.js';
 
 /**
  * Scores of one series' samples from one pushed batch, for the API and PromQL (`vigil_anomaly_score`, …), at the
@@ -80,7 +81,8 @@ export type ToWorker =
 
 /** Messages from a detection worker to the engine. */
 export type FromWorker =
-  | { type: 'scored'; tenant: string; scores: ScoredBatch; hosts: HostScoredSeries[]; anomalies: Anomaly[]; samples: number }
+  /** The answer to a push, in order: its scores packed (packed-scores.ts), host scores and anomalies. */
+  | { type: 'scored'; tenant: string; scores: PackedScores; hosts: HostScoredSeries[]; anomalies: Anomaly[]; samples: number }
   | { type: 'reply'; id: number; result: unknown }
   /** `samples`: those of the failed push, when a push failed (the engine counts them as done). */
   | { type: 'error'; message: string; samples?: number };

@@ -1,4 +1,5 @@
 import { parentPort } from 'node:worker_threads';
+import { packScores } from './packed-scores.js';
 import type { ExcludedHostTimes, FromWorker, ToWorker } from './protocol.js';
 import { DetectionShard, type ShardPushOptions } from './shard.js';
 
@@ -22,7 +23,9 @@ port.on('message', (m: ToWorker) => {
     switch (m.type) {
       case 'push': {
         const r = shard.push(m.tenant, m.items, hostOptions(m.excludedHosts));
-        send({ type: 'scored', tenant: m.tenant, scores: r.scores, hosts: r.hosts, anomalies: r.anomalies, samples: m.samples });
+        const scores = packScores(m.items, r.scores);
+        const reply: FromWorker = { type: 'scored', tenant: m.tenant, scores, hosts: r.hosts, anomalies: r.anomalies, samples: m.samples };
+        port?.postMessage(reply, [scores.columns.buffer, scores.flags.buffer]);
         break;
       }
       case 'train':
