@@ -17,7 +17,7 @@ import {
   systemClock,
   VigilError,
 } from '../core/index.js';
-import { DetectionEngine, hostScoreSeries, startWarmStart } from '../detect/index.js';
+import { DetectionEngine, defaultDetectionWorkers, detectConfigSchema, hostScoreSeries, startWarmStart } from '../detect/index.js';
 import {
   crossingConfidence,
   ForecastEngine,
@@ -56,7 +56,7 @@ import { ScoreSeriesBuilder } from './score-series.js';
 /** Options for a whole Vigil server. */
 export interface ServerOptions {
   /** The core sections are required; a part's section that is absent gets its defaults. */
-  config: Config & Partial<Pick<VigilConfig, 'alerting' | 'forecast'>>;
+  config: Config & Partial<Pick<VigilConfig, 'alerting' | 'detect' | 'forecast'>>;
   logger?: Logger;
   /** Called once with the secrets created on first start (to print them once). */
   onBootstrap?: (b: Bootstrap) => void;
@@ -125,9 +125,12 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   let inMaintenance: (tenant: string, labels: Labels, t: number) => boolean = () => false;
   // Acknowledged incidents (also owned by alerting) keep their hosts' time out of the host models' training.
   let inAcknowledgedIncident: (tenant: string, host: string, t: number) => boolean = () => false;
+  const detectCfg = config.detect ?? detectConfigSchema.parse({});
   const detection = new DetectionEngine({
     logger: log.child({ part: 'detect' }),
     registry,
+    workers: detectCfg.workers ?? defaultDetectionWorkers(),
+    behindAtSamples: detectCfg.maxUnscoredSamples,
     stateDir: join(dataDir, 'models'),
     clock,
     exclude: (tenant, labels, t) => inMaintenance(tenant, labels, t),

@@ -1,5 +1,6 @@
 /** Streaming anomaly detection: per-series and per-host models, calibration, NAB evaluation, warm start and the detection engine. */
 
+export * from './config.js';
 export * from './engine.js';
 export * from './host-columns.js';
 export * from './host-features.js';
