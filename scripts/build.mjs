@@ -2,7 +2,7 @@
 // Builds everything `vigil` runs from: the TypeScript sources (dist/), the standalone agent bundle
 // (dist/agent.js) and the dashboard (web/dist/). Runs on `npm install` (prepare) and before `npm start`.
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -25,6 +25,10 @@ if (!existsSync(bin('tsc'))) {
   process.stderr.write('build: dev dependencies are missing; run `npm install` first\n');
   process.exit(1);
 }
+// The build is incremental (dist/.tsbuildinfo): when the output it remembers is gone (dist/src deleted by hand),
+// tsc would think it up to date and emit nothing, so `npm start` would fail; forget the record then.
+const buildInfo = join(root, 'dist/.tsbuildinfo');
+if (existsSync(buildInfo) && !existsSync(join(root, 'dist/src/cli/main.js'))) rmSync(buildInfo);
 step('TypeScript', bin('tsc'), ['-p', 'tsconfig.build.json']);
 if (existsSync(join(root, 'src/agent/standalone.ts'))) {
   step('agent bundle', bin('esbuild'), [
