@@ -143,6 +143,8 @@ describe('IngestPipeline.stream', () => {
     });
     await expect(p.stream('t', 'influx').write([series('b', range(1, 10))])).rejects.toMatchObject({ code: 'OVERLOADED' });
     expect((storage as MemoryStore).sampleCount).toBe(0);
+    // A sender that cannot retry (the scraper) is let in all the same.
+    await expect(p.write('t', [series('s', range(1, 10))], 'scrape', { cannotRetry: true })).resolves.toMatchObject({ accepted: 10 });
     behind = null;
     await expect(p.write('t', [series('a', range(1, 10))])).resolves.toMatchObject({ accepted: 10 });
   });

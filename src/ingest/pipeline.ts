@@ -41,6 +41,12 @@ export interface WriteOptions {
    * value): the decoder checked it, as remote_write's does once per label set it caches. Validation is skipped.
    */
   labelsChecked?: boolean;
+  /**
+   * The sender cannot retry (Vigil's own scraper: a refused scrape is lost): consumers added with
+   * `addBackpressure` are not asked, and a consumer that is behind queues these samples (up to its own bound).
+   * The storage queue's limit still applies.
+   */
+  cannotRetry?: boolean;
 }
 
 /** One request whose samples are written batch by batch as its body is decoded; see `IngestPipeline.stream`. */
@@ -204,7 +210,7 @@ export class IngestPipeline {
       this.requests.inc({ protocol, outcome: 'rejected' });
       throw new VigilError('TOO_MANY_SAMPLES', `request has ${total} samples; the limit is ${this.maxPerRequest}`);
     }
-    this.admit(total, protocol);
+    this.admit(total, protocol, opts.cannotRetry !== true);
     const result = await this.run(tenant, batch, protocol, total, opts.labelsChecked === true);
     this.requests.inc({ protocol, outcome: 'ok' });
     return result;
@@ -227,7 +233,7 @@ export class IngestPipeline {
           this.requests.inc({ protocol, outcome: 'rejected' });
           throw new VigilError('TOO_MANY_SAMPLES', `request has more than ${this.maxPerRequest} samples`);
         }
-        if (batches++ === 0) this.admit(n, protocol);
+        if (batches++ === 0) this.admit(n, protocol, true);
         return this.run(tenant, batch, protocol, n, false);
       },
       end: () => {
@@ -240,10 +246,11 @@ export class IngestPipeline {
    * Refuses with OVERLOADED when `total` more samples would overfill the queue (an empty queue takes anything) or
    * a consumer added with `addBackpressure` is behind.
    */
-  private admit(total: number, protocol: string): void {
+  private admit(total: number, protocol: string, askConsumers: boolean): void {
     let reason: string | null = null;
     if (this.queued + total > this.maxQueued && this.queued > 0) reason = `ingest queue holds ${this.queued} samples`;
-    for (let i = 0; reason === null && i < this.downstream.length; i++) reason = (this.downstream[i] as () => string | null)();
+    for (let i = 0; askConsumers && reason === null && i < this.downstream.length; i++)
+      reason = (this.downstream[i] as () => string | null)();
     if (reason !== null) {
       this.requests.inc({ protocol, outcome: 'overloaded' });
       throw new VigilError('OVERLOADED', `${reason}; retry later`, { context: { retryAfterSeconds: 1 } });

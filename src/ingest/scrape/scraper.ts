@@ -273,7 +273,8 @@ export class Scraper {
     let accepted = 0;
     let outcome = up ? 'ok' : 'failed';
     try {
-      const result = await this.opts.pipeline.write(t.job.tenant, series, 'scrape');
+      // A refused scrape cannot be sent again: detection falling behind does not turn it away (ADR 0010).
+      const result = await this.opts.pipeline.write(t.job.tenant, series, 'scrape', { cannotRetry: true });
       accepted = result.accepted;
       if (result.rejected.length > 0) {
         this.opts.logger.debug({ job: t.job.job, instance: t.instance, rejected: result.rejected.length }, 'scrape samples rejected');
