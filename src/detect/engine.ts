@@ -453,14 +453,25 @@ export class DetectionEngine {
       }
       this.onMessage(m, items);
     });
+    // A worker that fails, or exits without failing, is replaced; what it had not scored is forgotten (so its
+    // backlog cannot hold ingest back for good).
+    const replace = () => {
+      if (!this.running || this.workers[index] !== w) return;
+      this.backlog[index] = 0;
+      this.inflight[index] = [];
+      this.workers[index] = this.spawn(index);
+    };
     w.on('error', (e) => {
       this.errors?.inc();
       this.log.error({ err: e, worker: index }, 'detection worker failed; restarting it');
+      replace();
+    });
+    w.on('exit', (code) => {
       if (this.running && this.workers[index] === w) {
-        this.backlog[index] = 0;
-        this.inflight[index] = [];
-        this.workers[index] = this.spawn(index);
+        this.errors?.inc();
+        this.log.error({ worker: index, code }, 'detection worker exited; restarting it');
       }
+      replace();
     });
     return w;
   }
