@@ -18,7 +18,7 @@ import {
   VigilError,
 } from '../core/index.js';
 import type { HostScoredSeries } from './host-score.js';
-import { unpackScores } from './packed-scores.js';
+import { LabelsSent, unpackScores } from './packed.js';
 import type {
   ExcludedHostTimes,
   FromWorker,
@@ -122,6 +122,8 @@ export class DetectionEngine {
   private backlog: number[] = [];
   /** The items of each worker's pushes not yet answered, oldest first (their answers carry only numbers). */
   private inflight: WorkItem[][][] = [];
+  /** Which series' labels each worker has been sent (pushes carry labels once per series). */
+  private labelsSent: LabelsSent[] = [];
   private lastDropWarning = Number.NEGATIVE_INFINITY;
   private readonly samples: client.Counter | undefined;
   private readonly dropped: client.Counter | undefined;
@@ -171,9 +173,11 @@ export class DetectionEngine {
     for (let i = 0; i < this.nWorkers; i++) this.workers.push(this.spawn(i));
     this.backlog.length = 0;
     this.inflight.length = 0;
+    this.labelsSent.length = 0;
     for (let i = 0; i < this.nWorkers; i++) {
       this.backlog.push(0);
       this.inflight.push([]);
+      this.labelsSent.push(new LabelsSent());
     }
     this.running = true;
     const saved = this.readState();
@@ -238,7 +242,11 @@ export class DetectionEngine {
       this.backlog[i] = backlog + n;
       posted += n;
       this.inflight[i]?.push(items);
-      this.post(i, { type: 'push', tenant, items, samples: n, ...(excludedHosts ? { excludedHosts } : {}) });
+      const push = (this.labelsSent[i] as LabelsSent).pack(items);
+      this.workers[i]?.postMessage(
+        { type: 'push', tenant, push, samples: n, ...(excludedHosts ? { excludedHosts } : {}) } satisfies ToWorker,
+        [push.counts.buffer, push.times.buffer, push.values.buffer],
+      );
     });
     this.samples?.inc(posted);
     if (dropped > 0) this.onDropped(dropped);
@@ -450,6 +458,8 @@ export class DetectionEngine {
       if ((m.type === 'scored' || m.type === 'error') && m.samples !== undefined && this.workers[index] === w) {
         this.backlog[index] = Math.max(0, (this.backlog[index] ?? 0) - m.samples);
         items = this.inflight[index]?.shift();
+        // A failed push may have been one whose labels the worker did not have: send every series' labels again.
+        if (m.type === 'error') this.labelsSent[index]?.reset();
       }
       this.onMessage(m, items);
     });
@@ -459,6 +469,7 @@ export class DetectionEngine {
       if (!this.running || this.workers[index] !== w) return;
       this.backlog[index] = 0;
       this.inflight[index] = [];
+      this.labelsSent[index]?.reset();
       this.workers[index] = this.spawn(index);
     };
     w.on('error', (e) => {

@@ -2,7 +2,7 @@ import type { Anomaly, Labels } from '../core/index.js';
 import type { HostModelState, HostModelSummary } from './host-model.js';
 import type { HostScoredSeries } from './host-score.js';
 import type { ModelSummary, SeriesModelState } from './model.js';
-import type { PackedScores } from './packed-scores.js';
+import type { PackedPush, PackedScores } from './packed.js';
 
 /**
  * Scores of one series' samples from one pushed batch, for the API and PromQL (`vigil_anomaly_score`, …), at the
@@ -71,7 +71,8 @@ export interface WorkItem {
 
 /** Messages from the engine to a detection worker. */
 export type ToWorker =
-  | { type: 'push'; tenant: string; items: WorkItem[]; samples: number; excludedHosts?: ExcludedHostTimes }
+  /** Items to score, packed (packed.ts). */
+  | { type: 'push'; tenant: string; push: PackedPush; samples: number; excludedHosts?: ExcludedHostTimes }
   | { type: 'train'; id: number; tenant: string; items: WorkItem[]; excludedHosts?: ExcludedHostTimes }
   | { type: 'restore'; models: SavedModel[]; hosts: SavedHostModel[] }
   | { type: 'feedback'; id: number; tenant: string; series: string; start: number; end: number; kind: 'expected' | 'anomaly' }
@@ -81,7 +82,7 @@ export type ToWorker =
 
 /** Messages from a detection worker to the engine. */
 export type FromWorker =
-  /** The answer to a push, in order: its scores packed (packed-scores.ts), host scores and anomalies. */
+  /** The answer to a push, in order: its scores packed (packed.ts), host scores and anomalies. */
   | { type: 'scored'; tenant: string; scores: PackedScores; hosts: HostScoredSeries[]; anomalies: Anomaly[]; samples: number }
   | { type: 'reply'; id: number; result: unknown }
   /** `samples`: those of the failed push, when a push failed (the engine counts them as done). */

@@ -1,11 +1,12 @@
 import { parentPort } from 'node:worker_threads';
-import { packScores } from './packed-scores.js';
+import { LabelTable, packScores } from './packed.js';
 import type { ExcludedHostTimes, FromWorker, ToWorker } from './protocol.js';
 import { DetectionShard, type ShardPushOptions } from './shard.js';
 
 const port = parentPort;
 if (port === null) throw new Error('detect worker must run in a worker thread');
 const shard = new DetectionShard();
+const labels = new LabelTable();
 
 function send(m: FromWorker): void {
   port?.postMessage(m);
@@ -22,8 +23,9 @@ port.on('message', (m: ToWorker) => {
   try {
     switch (m.type) {
       case 'push': {
-        const r = shard.push(m.tenant, m.items, hostOptions(m.excludedHosts));
-        const scores = packScores(m.items, r.scores);
+        const items = labels.unpack(m.push);
+        const r = shard.push(m.tenant, items, hostOptions(m.excludedHosts));
+        const scores = packScores(items, r.scores);
         const reply: FromWorker = { type: 'scored', tenant: m.tenant, scores, hosts: r.hosts, anomalies: r.anomalies, samples: m.samples };
         port?.postMessage(reply, [scores.columns.buffer, scores.flags.buffer]);
         break;

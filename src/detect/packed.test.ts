@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { packScores, unpackScores } from './packed-scores.js';
+import { LabelsSent, LabelTable, packScores, unpackScores } from './packed.js';
 import type { ScoredBatch, WorkItem } from './protocol.js';
 
 const item = (series: string, timestamps: number[], endedAt?: number): WorkItem => ({
@@ -41,5 +41,27 @@ describe('packed scores', () => {
     expect(packed.columns).toHaveLength(3 * 5);
     expect(Array.from(packed.flags)).toEqual([1, 2, 0, 0, 1]);
     expect(unpackScores(items, packed)).toEqual(scored);
+  });
+
+  it("sends pushes with every sample in two arrays and each series' labels once per table generation", () => {
+    const sent = new LabelsSent(4);
+    const table = new LabelTable();
+    const first = [item('a', [1000, 2000]), { ...item('b', [1000]), excluded: new Uint8Array([1]) }, item('c', [], 3000)];
+    const p1 = sent.pack(first);
+    expect(p1.labels.map((l) => l?.__name__)).toEqual(['a', 'b', 'c']);
+    expect(Array.from(p1.times)).toEqual([1000, 2000, 1000]);
+    expect(table.unpack(p1)).toEqual(first);
+    // Known series go without labels; the worker's table supplies them.
+    const second = [item('b', [4000]), item('a', [3000]), item('d', [3000])];
+    const p2 = sent.pack(second);
+    expect(p2.labels.map((l) => l?.__name__)).toEqual([undefined, undefined, 'd']);
+    expect(table.unpack(p2)).toEqual(second);
+    // Past the limit (4 series) both sides start afresh: labels travel again.
+    const p3 = sent.pack([item('a', [5000])]);
+    expect(p3.gen).toBe(p2.gen + 1);
+    expect(p3.labels[0]?.__name__).toBe('a');
+    expect(table.unpack(p3)).toEqual([item('a', [5000])]);
+    // A table that never got a series' labels (a worker started afresh) refuses the push rather than guessing.
+    expect(() => new LabelTable().unpack(sent.pack([item('a', [6000])]))).toThrow(/without the labels of a/);
   });
 });
