@@ -140,8 +140,14 @@ export class LabelsSent {
         times[at] = it.timestamps[i] as number;
         values[at] = it.values[i] as number;
       }
-      if (it.excluded !== undefined) (out.excluded ??= {})[k] = it.excluded;
-      if (it.endedAt !== undefined) (out.endedAt ??= {})[k] = it.endedAt;
+      if (it.excluded !== undefined) {
+        out.excluded ??= {};
+        out.excluded[k] = it.excluded;
+      }
+      if (it.endedAt !== undefined) {
+        out.endedAt ??= {};
+        out.endedAt[k] = it.endedAt;
+      }
     }
     return out;
   }
