@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type RunningServer, startServer } from '../../src/api/index.js';
-import { type ConfigInput, configSchema, silentLogger } from '../../src/core/index.js';
+import { type VigilConfigInput, vigilConfigSchema } from '../../src/config/index.js';
+import { silentLogger } from '../../src/core/index.js';
 
 /** Credentials every test server is seeded with. */
 export const TEST_AGENT_KEY = 'vgl_ak_test-agent-key-0123456789';
@@ -20,9 +21,9 @@ export interface TestServer extends RunningServer {
 }
 
 /** Starts a real Vigil server for a test; pass config overrides (the data dir and port are set for you). */
-export async function startTestServer(overrides: ConfigInput = {}, dataDir?: string): Promise<TestServer> {
+export async function startTestServer(overrides: VigilConfigInput = {}, dataDir?: string): Promise<TestServer> {
   const dir = dataDir ?? mkdtempSync(join(tmpdir(), 'vigil-test-'));
-  const config = configSchema.parse({
+  const config = vigilConfigSchema.parse({
     ...overrides,
     server: {
       host: '127.0.0.1',
