@@ -143,7 +143,11 @@ export class DetectionEngine {
     if (opts.registry !== undefined) {
       const registers = [opts.registry];
       const backlog = this.backlog;
-      this.samples = new client.Counter({ name: 'vigil_detect_samples_total', help: 'Samples handed to detection workers to be scored.', registers });
+      this.samples = new client.Counter({
+        name: 'vigil_detect_samples_total',
+        help: 'Samples handed to detection workers to be scored.',
+        registers,
+      });
       this.dropped = new client.Counter({
         name: 'vigil_detect_samples_dropped_total',
         help: 'Samples stored but not scored because detection was behind (its backlog was full).',
