@@ -43,8 +43,17 @@ async function get(base: string, path: string, params: Record<string, string>, a
 }
 
 const S = 1000;
-/** Start of the hand-built data: a whole minute, 30 minutes ago (inside both stores' appendable window). */
-const T0 = Math.floor((Date.now() - 30 * 60 * S) / (60 * S)) * 60 * S;
+/**
+ * Start of the hand-built data: a whole minute about 30 minutes ago (inside both stores' appendable window), moved
+ * to the next 2-hour boundary when one falls inside the scenario's 800 s. Prometheus cuts a series' head chunk at
+ * those boundaries and lists series in `/api/v1/series` by chunk overlap, so a boundary inside the gap of the `gap`
+ * series changed its answer for [136 s, 290 s] (a failure seen at 04:27 UTC, T0 = 03:57).
+ */
+const T0 = ((): number => {
+  const t = Math.floor((Date.now() - 30 * 60 * S) / (60 * S)) * 60 * S;
+  const boundary = Math.ceil(t / (2 * 3600 * S)) * 2 * 3600 * S;
+  return boundary > t && boundary <= t + 800 * S ? boundary : t;
+})();
 const at = (seconds: number) => T0 + seconds * S;
 const secs = (ms: number) => (ms / 1000).toFixed(3);
 
