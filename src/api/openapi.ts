@@ -52,6 +52,24 @@ const ruleName: ParamDoc = { name: 'name', in: 'path', description: 'rule name',
 const objectBody = (schema: Schema, description: string) => ({ required: true, description, content: json(schema) });
 const VIGIL_ERROR = (description: string): ResponseDoc => ({ description, content: json(ref('Error')) });
 const noContent: ResponseDoc = { description: 'done (no body)' };
+/** 403 of writing an alerting object: only editors write, and objects from the configuration file are read-only. */
+const READ_ONLY = VIGIL_ERROR('the caller is not an editor, or the object is defined in the configuration file (read-only)');
+
+/** Answers of creating an alerting object of `schema` (POST on its collection). */
+const created = (schema: Schema, invalid: string): Record<string, ResponseDoc> => ({
+  '403': READ_ONLY,
+  '201': { description: 'created', content: json(schema) },
+  '400': VIGIL_ERROR(invalid),
+});
+/** Answers of replacing an alerting object (PUT on its id); `notFound` when only existing ones can be replaced. */
+const replaced = (schema: Schema, invalid: string, notFound?: string): Record<string, ResponseDoc> => ({
+  '403': READ_ONLY,
+  ...ok('saved', schema),
+  '400': VIGIL_ERROR(invalid),
+  ...(notFound === undefined ? {} : { '404': VIGIL_ERROR(notFound) }),
+});
+/** Answers of deleting an alerting object (DELETE on its id). */
+const deleted = (notFound: string): Record<string, ResponseDoc> => ({ '403': READ_ONLY, '204': noContent, '404': VIGIL_ERROR(notFound) });
 
 const INGEST_HEADERS = {
   'X-Vigil-Samples-Accepted': 'samples stored',
@@ -703,29 +721,20 @@ export const ROUTE_DOCS: Readonly<Record<string, RouteDoc>> = {
       ...objectBody(ref('Silence'), 'the silence'),
       example: { match: '{host="lab-1"}', endsAt: '2030-01-01T00:00:00Z', comment: 'lab machine' },
     },
-    responses: { '201': { description: 'created', content: json(ref('Silence')) }, '400': VIGIL_ERROR('invalid silence') },
+    responses: created(ref('Silence'), 'invalid silence'),
   },
   'PUT /api/v1/silences/:id': {
     tag: 'alerting',
     summary: 'Replace a silence created through the API',
     params: [id('silence id')],
     body: objectBody(ref('Silence'), 'the silence'),
-    responses: {
-      '403': VIGIL_ERROR('the caller is not an editor, or the object is defined in the configuration file (read-only)'),
-      ...ok('saved', ref('Silence')),
-      '400': VIGIL_ERROR('invalid silence'),
-      '404': VIGIL_ERROR('no such silence'),
-    },
+    responses: replaced(ref('Silence'), 'invalid silence', 'no such silence'),
   },
   'DELETE /api/v1/silences/:id': {
     tag: 'alerting',
     summary: 'Delete a silence',
     params: [id('silence id')],
-    responses: {
-      '403': VIGIL_ERROR('the caller is not an editor, or the object is defined in the configuration file (read-only)'),
-      '204': noContent,
-      '404': VIGIL_ERROR('no such silence'),
-    },
+    responses: deleted('no such silence'),
   },
   'GET /api/v1/maintenance': {
     tag: 'alerting',
@@ -739,32 +748,20 @@ export const ROUTE_DOCS: Readonly<Record<string, RouteDoc>> = {
       ...objectBody(ref('Maintenance'), 'the window'),
       example: { id: 'nightly-backup', schedule: '0 2 * * *', duration: '45m', match: '{role="db"}' },
     },
-    responses: {
-      '403': VIGIL_ERROR('the caller is not an editor, or the object is defined in the configuration file (read-only)'),
-      '201': { description: 'created', content: json(ref('Maintenance')) },
-      '400': VIGIL_ERROR('invalid window'),
-    },
+    responses: created(ref('Maintenance'), 'invalid window'),
   },
   'PUT /api/v1/maintenance/:id': {
     tag: 'alerting',
     summary: 'Create or replace a maintenance window',
     params: [id('window id')],
     body: objectBody(ref('Maintenance'), 'the window'),
-    responses: {
-      '403': VIGIL_ERROR('the caller is not an editor, or the object is defined in the configuration file (read-only)'),
-      ...ok('saved', ref('Maintenance')),
-      '400': VIGIL_ERROR('invalid window'),
-    },
+    responses: replaced(ref('Maintenance'), 'invalid window'),
   },
   'DELETE /api/v1/maintenance/:id': {
     tag: 'alerting',
     summary: 'Delete a maintenance window',
     params: [id('window id')],
-    responses: {
-      '403': VIGIL_ERROR('the caller is not an editor, or the object is defined in the configuration file (read-only)'),
-      '204': noContent,
-      '404': VIGIL_ERROR('no such window'),
-    },
+    responses: deleted('no such window'),
   },
   'GET /api/v1/channels': {
     tag: 'alerting',
@@ -778,32 +775,20 @@ export const ROUTE_DOCS: Readonly<Record<string, RouteDoc>> = {
       ...objectBody(ref('Channel'), 'the channel'),
       example: { id: 'ops-hook', type: 'webhook', url: 'https://hooks.example.com/vigil', secret: 'an HMAC secret' },
     },
-    responses: {
-      '403': VIGIL_ERROR('the caller is not an editor, or the object is defined in the configuration file (read-only)'),
-      '201': { description: 'created', content: json(ref('Channel')) },
-      '400': VIGIL_ERROR('invalid channel'),
-    },
+    responses: created(ref('Channel'), 'invalid channel'),
   },
   'PUT /api/v1/channels/:id': {
     tag: 'alerting',
     summary: 'Create or replace a channel (a masked secret sent back unchanged keeps the stored one)',
     params: [id('channel id')],
     body: objectBody(ref('Channel'), 'the channel'),
-    responses: {
-      '403': VIGIL_ERROR('the caller is not an editor, or the object is defined in the configuration file (read-only)'),
-      ...ok('saved', ref('Channel')),
-      '400': VIGIL_ERROR('invalid channel'),
-    },
+    responses: replaced(ref('Channel'), 'invalid channel'),
   },
   'DELETE /api/v1/channels/:id': {
     tag: 'alerting',
     summary: 'Delete a channel',
     params: [id('channel id')],
-    responses: {
-      '403': VIGIL_ERROR('the caller is not an editor, or the object is defined in the configuration file (read-only)'),
-      '204': noContent,
-      '404': VIGIL_ERROR('no such channel'),
-    },
+    responses: deleted('no such channel'),
   },
   'POST /api/v1/channels/:id/test': {
     tag: 'alerting',
