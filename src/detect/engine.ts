@@ -120,8 +120,8 @@ export class DetectionEngine {
   private readonly behindAt: number;
   /** Samples posted to each worker and not yet scored. */
   private backlog: number[] = [];
-  /** The items of each worker's pushes not yet answered, oldest first (their answers carry only numbers). */
-  private inflight: WorkItem[][][] = [];
+  /** Each worker's pushes not yet answered, oldest first: their items (answers carry only numbers) and samples. */
+  private inflight: { items: WorkItem[]; samples: number }[][] = [];
   /** Which series' labels each worker has been sent (pushes carry labels once per series). */
   private labelsSent: LabelsSent[] = [];
   private lastDropWarning = Number.NEGATIVE_INFINITY;
@@ -142,7 +142,7 @@ export class DetectionEngine {
     this.behindAt = Math.max(1, opts.behindAtSamples ?? 500_000);
     if (opts.registry !== undefined) {
       const registers = [opts.registry];
-      const backlog = this.backlog;
+      const engine = this;
       this.samples = new client.Counter({
         name: 'vigil_detect_samples_total',
         help: 'Samples handed to detection workers to be scored.',
@@ -158,7 +158,7 @@ export class DetectionEngine {
         help: 'Samples handed to detection and not yet scored.',
         registers,
         collect() {
-          this.set(backlog.reduce((a, b) => a + b, 0));
+          this.set(engine.backlogSamples);
         },
       });
       this.anomalies = new client.Counter({
@@ -245,12 +245,13 @@ export class DetectionEngine {
       }
       this.backlog[i] = backlog + n;
       posted += n;
-      this.inflight[i]?.push(items);
+      this.inflight[i]?.push({ items, samples: n });
       const push = (this.labelsSent[i] as LabelsSent).pack(items);
-      this.workers[i]?.postMessage(
-        { type: 'push', tenant, push, samples: n, ...(excludedHosts ? { excludedHosts } : {}) } satisfies ToWorker,
-        [push.counts.buffer, push.times.buffer, push.values.buffer],
-      );
+      this.post(i, { type: 'push', tenant, push, ...(excludedHosts ? { excludedHosts } : {}) }, [
+        push.counts.buffer,
+        push.times.buffer,
+        push.values.buffer,
+      ]);
     });
     this.samples?.inc(posted);
     if (dropped > 0) this.onDropped(dropped);
@@ -459,9 +460,10 @@ export class DetectionEngine {
     w.on('message', (m: FromWorker) => {
       // Pushes are answered in order, one message each; what a dead worker held is forgotten below.
       let items: WorkItem[] | undefined;
-      if ((m.type === 'scored' || m.type === 'error') && m.samples !== undefined && this.workers[index] === w) {
-        this.backlog[index] = Math.max(0, (this.backlog[index] ?? 0) - m.samples);
-        items = this.inflight[index]?.shift();
+      if ((m.type === 'scored' || (m.type === 'error' && m.push === true)) && this.workers[index] === w) {
+        const answered = this.inflight[index]?.shift();
+        this.backlog[index] = Math.max(0, (this.backlog[index] ?? 0) - (answered?.samples ?? 0));
+        items = answered?.items;
         // A failed push may have been one whose labels the worker did not have: send every series' labels again.
         if (m.type === 'error') this.labelsSent[index]?.reset();
       }
@@ -523,8 +525,8 @@ export class DetectionEngine {
     }
   }
 
-  private post(i: number, m: ToWorker): void {
-    this.workers[i]?.postMessage(m);
+  private post(i: number, m: ToWorker, transfer?: ArrayBuffer[]): void {
+    this.workers[i]?.postMessage(m, transfer);
   }
 
   private request(i: number, make: (id: number) => ToWorker): Promise<unknown> {

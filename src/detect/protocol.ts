@@ -72,7 +72,7 @@ export interface WorkItem {
 /** Messages from the engine to a detection worker. */
 export type ToWorker =
   /** Items to score, packed (packed.ts). */
-  | { type: 'push'; tenant: string; push: PackedPush; samples: number; excludedHosts?: ExcludedHostTimes }
+  | { type: 'push'; tenant: string; push: PackedPush; excludedHosts?: ExcludedHostTimes }
   | { type: 'train'; id: number; tenant: string; items: WorkItem[]; excludedHosts?: ExcludedHostTimes }
   | { type: 'restore'; models: SavedModel[]; hosts: SavedHostModel[] }
   | { type: 'feedback'; id: number; tenant: string; series: string; start: number; end: number; kind: 'expected' | 'anomaly' }
@@ -83,7 +83,7 @@ export type ToWorker =
 /** Messages from a detection worker to the engine. */
 export type FromWorker =
   /** The answer to a push, in order: its scores packed (packed.ts), host scores and anomalies. */
-  | { type: 'scored'; tenant: string; scores: PackedScores; hosts: HostScoredSeries[]; anomalies: Anomaly[]; samples: number }
+  | { type: 'scored'; tenant: string; scores: PackedScores; hosts: HostScoredSeries[]; anomalies: Anomaly[] }
   | { type: 'reply'; id: number; result: unknown }
-  /** `samples`: those of the failed push, when a push failed (the engine counts them as done). */
-  | { type: 'error'; message: string; samples?: number };
+  /** `push`: the message that failed was a push (the engine counts it as answered). */
+  | { type: 'error'; message: string; push?: true };

@@ -26,7 +26,7 @@ port.on('message', (m: ToWorker) => {
         const items = labels.unpack(m.push);
         const r = shard.push(m.tenant, items, hostOptions(m.excludedHosts));
         const scores = packScores(items, r.scores);
-        const reply: FromWorker = { type: 'scored', tenant: m.tenant, scores, hosts: r.hosts, anomalies: r.anomalies, samples: m.samples };
+        const reply: FromWorker = { type: 'scored', tenant: m.tenant, scores, hosts: r.hosts, anomalies: r.anomalies };
         port?.postMessage(reply, [scores.columns.buffer, scores.flags.buffer]);
         break;
       }
@@ -51,6 +51,6 @@ port.on('message', (m: ToWorker) => {
     }
   } catch (e) {
     const message = e instanceof Error ? (e.stack ?? e.message) : String(e);
-    send(m.type === 'push' ? { type: 'error', message, samples: m.samples } : { type: 'error', message });
+    send(m.type === 'push' ? { type: 'error', message, push: true } : { type: 'error', message });
   }
 });
