@@ -254,18 +254,19 @@ async function startVigilChild(role: VigilRole): Promise<PeerProcess & { stored:
 
 /** The full server's own figures the bench reads from its `/metrics`. */
 async function metricsOf(url: string): Promise<Record<string, number>> {
-  const text = await (await fetch(`${url}/metrics`)).text();
-  const out: Record<string, number> = {};
-  for (const name of [
+  const { parseExposition } = await import('../src/ingest/index.js');
+  const names = [
     'vigil_detect_backlog_samples',
     'vigil_detect_samples_total',
     'vigil_detect_samples_dropped_total',
     'vigil_tsdb_samples_appended_total',
     'vigil_ingest_samples_accepted_total',
-  ]) {
-    let sum = 0;
-    for (const m of text.matchAll(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'gm'))) sum += Number(m[1]);
-    out[name] = sum;
+  ];
+  const out: Record<string, number> = Object.fromEntries(names.map((n) => [n, 0]));
+  // Summed over each metric's label sets (e.g. accepted samples by protocol).
+  for (const s of parseExposition(await (await fetch(`${url}/metrics`)).text(), 'text').samples) {
+    const name = s.labels.__name__ as string;
+    if (name in out) out[name] = (out[name] as number) + s.value;
   }
   return out;
 }

@@ -1,7 +1,7 @@
 import { compressSync } from 'snappy';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SeriesSamples } from '../../src/core/index.js';
-import { encodeWriteRequest } from '../../src/ingest/index.js';
+import { encodeWriteRequest, parseExposition } from '../../src/ingest/index.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 
 // ADR 0010 end to end: a server whose detection may have at most 1,000 samples waiting pushes senders back while
@@ -36,9 +36,8 @@ function remoteWrite(batch: SeriesSamples[]): Promise<Response> {
 }
 
 async function metric(name: string): Promise<number> {
-  const text = await (await fetch(`${srv.url}/metrics`)).text();
-  const line = text.split('\n').find((l) => l.startsWith(`${name} `));
-  return Number(line?.split(' ')[1] ?? Number.NaN);
+  const { samples } = parseExposition(await (await fetch(`${srv.url}/metrics`)).text(), 'text');
+  return samples.find((s) => s.labels.__name__ === name)?.value ?? Number.NaN;
 }
 
 describe('ingest waits for detection', () => {
